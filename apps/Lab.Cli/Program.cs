@@ -1,0 +1,8 @@
+using System.CommandLine;
+using Lab.Cli.Up;
+
+var root = new RootCommand("Lab: a research lab in a box.")
+{
+    UpCommand.Create(),
+};
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,144 @@
+using Lab.Api;
+using Lab.Contracts;
+using Lab.Gateway;
+using Lab.Hosting;
+using Lab.Portal;
+using Lab.Worker;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+
+namespace Lab.Cli.Up;
+
+/// <summary>
+/// Every Lab service in this one process, each on its own free loopback port, wired the way Aspire and
+/// Kubernetes wire their separate processes (<c>ConnectionStrings__lab</c>, <c>services__name__http__0</c>),
+/// behind the gateway on the one port people open.
+/// </summary>
+public sealed class LocalLab : IAsyncDisposable
+{
+    private readonly List<WebApplication> _started = [];
+    private EmbeddedPostgres? _postgres;
+
+    private LocalLab(string url) => Url = url;
+
+    public string Url { get; }
+    public string DataDescription { get; private set; } = "";
+    public List<string> LoginLines { get; } = [];
+
+    public static async Task<LocalLab> StartAsync(LocalLabOptions options, IProgress<string> progress, CancellationToken cancellationToken)
+    {
+        EnsurePortFree(options.Port);
+        var lab = new LocalLab($"http://localhost:{options.Port}");
+        try
+        {
+            var connectionString = await lab.DatabaseAsync(options, progress, cancellationToken);
+            var endpoints = new Dictionary<string, string>
+            {
+                [LabServices.Api] = $"http://127.0.0.1:{FreePort.Next()}",
+                [LabServices.Worker] = $"http://127.0.0.1:{FreePort.Next()}",
+                [LabServices.Portal] = $"http://127.0.0.1:{FreePort.Next()}",
+                [LabServices.Gateway] = $"http://127.0.0.1:{options.Port}",
+            };
+            var settings = SharedSettings(connectionString, endpoints, options.Verbose);
+
+            progress.Report("Starting the API and its Orleans silo (applies the database schema)");
+            await lab.StartServiceAsync("Lab.Api", endpoints[LabServices.Api], settings, ApiService.Build, cancellationToken);
+            progress.Report("Starting the worker with this machine's devices");
+            await lab.StartServiceAsync("Lab.Worker", endpoints[LabServices.Worker], settings, WorkerService.Build, cancellationToken);
+            progress.Report("Starting the portal");
+            await lab.StartServiceAsync("Lab.Portal", endpoints[LabServices.Portal], settings, PortalService.Build, cancellationToken);
+            progress.Report($"Starting the gateway on port {options.Port}");
+            await lab.StartServiceAsync("Lab.Gateway", $"http://localhost:{options.Port}", settings, GatewayService.Build, cancellationToken);
+            return lab;
+        }
+        catch
+        {
+            await lab.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        for (var i = _started.Count - 1; i >= 0; i--)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            await _started[i].StopAsync(timeout.Token);
+            await _started[i].DisposeAsync();
+        }
+        _started.Clear();
+        if (_postgres is not null)
+        {
+            await _postgres.DisposeAsync();
+            _postgres = null;
+        }
+    }
+
+    private async Task<string> DatabaseAsync(LocalLabOptions options, IProgress<string> progress, CancellationToken cancellationToken)
+    {
+        var given = Environment.GetEnvironmentVariable($"ConnectionStrings__{LabServices.Database}");
+        if (!string.IsNullOrWhiteSpace(given))
+        {
+            DataDescription = $"the database named by ConnectionStrings__{LabServices.Database}";
+            return given;
+        }
+        progress.Report($"Starting PostgreSQL (data in {options.DataDirectory})");
+        Directory.CreateDirectory(options.DataDirectory);
+        _postgres = await EmbeddedPostgres.StartAsync(options.DataDirectory, progress, cancellationToken);
+        DataDescription = options.DataDirectory;
+        return _postgres.ConnectionString;
+    }
+
+    private async Task StartServiceAsync(
+        string name,
+        string url,
+        Dictionary<string, string?> settings,
+        Func<WebApplicationBuilder, WebApplication> build,
+        CancellationToken cancellationToken)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            ApplicationName = name,
+            ContentRootPath = AppContext.BaseDirectory,
+            EnvironmentName = Environments.Production,
+        });
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.WebHost.UseUrls(url);
+        var app = build(builder);
+        _started.Add(app);
+        await app.StartAsync(cancellationToken);
+    }
+
+    private static Dictionary<string, string?> SharedSettings(string connectionString, Dictionary<string, string> endpoints, bool verbose)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            [$"ConnectionStrings:{LabServices.Database}"] = connectionString,
+            ["Logging:LogLevel:Default"] = verbose ? "Information" : "Warning",
+            ["Logging:LogLevel:Orleans"] = verbose ? "Information" : "Error",
+            ["Logging:LogLevel:Microsoft.Orleans"] = verbose ? "Information" : "Error",
+            ["Logging:LogLevel:Marten"] = verbose ? "Information" : "Error",
+            ["Logging:LogLevel:Microsoft.AspNetCore"] = verbose ? "Information" : "Warning",
+        };
+        foreach (var (service, url) in endpoints)
+        {
+            settings[LabServices.EndpointKey(service)] = url;
+        }
+        return settings;
+    }
+
+    private static void EnsurePortFree(int port)
+    {
+        try
+        {
+            using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+            probe.Start();
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            throw new InvalidOperationException($"Port {port} is already in use. Choose another with --port.");
+        }
+    }
+}

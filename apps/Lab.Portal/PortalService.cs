@@ -1,0 +1,21 @@
+using Lab.Portal.Components;
+using Lab.ServiceDefaults;
+
+namespace Lab.Portal;
+
+/// <summary>The portal's table of contents, shared by its own process and <c>lab up</c>.</summary>
+public static class PortalService
+{
+    public static WebApplication Build(WebApplicationBuilder builder)
+    {
+        builder.AddServiceDefaults();
+        builder.AddLabPortal();
+
+        var app = builder.Build();
+
+        app.UseAntiforgery();
+        app.MapDefaultEndpoints();
+        app.MapRazorComponents<App>();
+        return app;
+    }
+}

@@ -1,0 +1,14 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Lab.Grains;
+
+public static class GrainsRegistration
+{
+    /// <summary>What the grains need from the host besides Orleans and Marten.</summary>
+    public static IServiceCollection AddLabGrains(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        return services;
+    }
+}

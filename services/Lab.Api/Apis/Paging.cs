@@ -1,0 +1,31 @@
+using Microsoft.AspNetCore.Mvc;
+
+namespace Lab.Api.Apis;
+
+/// <summary>One page of a list, with where it sits in the whole.</summary>
+public sealed record Page<T>(IReadOnlyList<T> Items, int Total, int Offset, int Limit);
+
+public sealed record Paging(int Offset, int Limit, Dictionary<string, string[]> Errors)
+{
+    public const int DefaultLimit = 50;
+
+    public static Paging Validate(int? offset, int? limit, int maxLimit)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (offset < 0)
+        {
+            errors["offset"] = ["The offset must be 0 or more."];
+        }
+        if (limit is < 1 || limit > maxLimit)
+        {
+            errors["limit"] = [$"The limit must be between 1 and {maxLimit}."];
+        }
+        return new Paging(offset ?? 0, limit ?? Math.Min(DefaultLimit, maxLimit), errors);
+    }
+}
+
+public static class Problems
+{
+    public static ProblemDetails NotFound(string detail) =>
+        new() { Status = StatusCodes.Status404NotFound, Title = "Not found", Detail = detail };
+}

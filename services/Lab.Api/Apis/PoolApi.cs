@@ -1,0 +1,33 @@
+using Lab.Contracts.Pool;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Lab.Api.Apis;
+
+public static class PoolApi
+{
+    public static IEndpointRouteBuilder MapPoolApi(this IEndpointRouteBuilder app)
+    {
+        var pool = app.MapGroup("/api/v1/pool").WithTags("Pool");
+
+        pool.MapGet("/", GetPool)
+            .WithName(nameof(GetPool))
+            .WithSummary("Nodes and devices of the shared pool");
+        pool.MapPost("/heartbeats", Heartbeat)
+            .WithName(nameof(Heartbeat))
+            .WithSummary("A worker says its node is alive and which devices it offers");
+        return app;
+    }
+
+    public static async Task<Ok<PoolView>> GetPool(IGrainFactory grains) =>
+        TypedResults.Ok(await grains.GetGrain<IPoolGrain>(0).Get());
+
+    public static async Task<Results<Ok<NodeView>, ValidationProblem>> Heartbeat(NodeHeartbeat heartbeat, IGrainFactory grains)
+    {
+        var errors = PoolRules.Validate(heartbeat);
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors, title: "The heartbeat was not understood");
+        }
+        return TypedResults.Ok(await grains.GetGrain<IPoolGrain>(0).Heartbeat(heartbeat));
+    }
+}

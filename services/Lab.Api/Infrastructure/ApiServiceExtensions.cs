@@ -1,0 +1,55 @@
+using System.Text.Json.Serialization;
+using Lab.Contracts;
+using Lab.Grains;
+using Lab.Knowledge;
+using Scalar.AspNetCore;
+
+namespace Lab.Api.Infrastructure;
+
+public static class ApiServiceExtensions
+{
+    /// <summary>Largest request body the API reads; every field Lab accepts is far smaller.</summary>
+    public const long MaxRequestBodyBytes = 1024 * 1024;
+
+    public static WebApplicationBuilder AddLabApi(this WebApplicationBuilder builder)
+    {
+        var connectionString = builder.Configuration.GetConnectionString(LabServices.Database);
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new InvalidOperationException(
+                $"The API needs a PostgreSQL database: set ConnectionStrings__{LabServices.Database} (or run everything with 'lab up').");
+        }
+
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
+        builder.Services.AddLabKnowledge(connectionString);
+        builder.Services.AddLabGrains();
+        builder.AddLabSilo();
+
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        builder.Services.ConfigureHttpJsonOptions(options =>
+        {
+            options.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
+            options.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        });
+        builder.Services.AddOpenApi();
+        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+        return builder;
+    }
+
+    public static WebApplication UseLabApi(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        return app;
+    }
+
+    /// <summary>The OpenAPI document at <c>/openapi/v1.json</c> and a browsable reference at <c>/scalar</c>.</summary>
+    public static WebApplication MapApiDocs(this WebApplication app)
+    {
+        app.MapOpenApi();
+        app.MapScalarApiReference();
+        return app;
+    }
+}

@@ -1,0 +1,55 @@
+using Lab.Contracts;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Lab.Api.Infrastructure;
+
+/// <summary>
+/// Turns what went wrong into RFC 7807 problem details: unreadable requests and refusals become 4xx with
+/// the reason; anything else is a 500 that says only that it failed (the details go to the log).
+/// </summary>
+public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        var (status, title, detail) = exception switch
+        {
+            BadHttpRequestException bad => (bad.StatusCode, "The request could not be read", ReadableReason(bad)),
+            LabRefusedException refused => (StatusOf(refused.Kind), TitleOf(refused.Kind), refused.Message),
+            _ => (StatusCodes.Status500InternalServerError, "Something went wrong", "The request failed; nothing was changed. The service log has the details."),
+        };
+        if (status >= 500)
+        {
+            logger.LogError(exception, "Request {Method} {Path} failed", context.Request.Method, context.Request.Path);
+        }
+
+        context.Response.StatusCode = status;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            Exception = exception,
+            ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail },
+        });
+    }
+
+    private static string ReadableReason(BadHttpRequestException bad) =>
+        bad.InnerException is System.Text.Json.JsonException json
+            ? $"The body is not valid JSON for this request: {json.Message}"
+            : bad.Message;
+
+    private static int StatusOf(LabRefusal kind) => kind switch
+    {
+        LabRefusal.NotFound => StatusCodes.Status404NotFound,
+        LabRefusal.Conflict => StatusCodes.Status409Conflict,
+        LabRefusal.Forbidden => StatusCodes.Status403Forbidden,
+        _ => StatusCodes.Status400BadRequest,
+    };
+
+    private static string TitleOf(LabRefusal kind) => kind switch
+    {
+        LabRefusal.NotFound => "Not found",
+        LabRefusal.Conflict => "Conflict",
+        LabRefusal.Forbidden => "Not allowed",
+        _ => "Invalid request",
+    };
+}
