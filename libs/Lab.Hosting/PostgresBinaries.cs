@@ -9,15 +9,17 @@ public sealed record PostgresBinaries(string Directory)
     public string PgCtl => Path.Combine(Directory, "pg_ctl");
 
     public static string NotFoundAdvice =>
-        "PostgreSQL server programs (initdb, pg_ctl) were not found on PATH, in " + OverrideVariable +
-        ", or in the usual install folders (/usr/lib/postgresql/*/bin, /usr/pgsql-*/bin, /usr/local/pgsql/bin, /opt/homebrew/bin). " +
+        "PostgreSQL server programs (initdb, pg_ctl) were not found (looked in " + OverrideVariable +
+        " when set, else on PATH and in the usual install folders (/usr/lib/postgresql/*/bin, /usr/pgsql-*/bin, /usr/local/pgsql/bin, /opt/homebrew/bin)). " +
         "Install the PostgreSQL server (Debian/Ubuntu: apt-get install postgresql; macOS: brew install postgresql) " +
         "or point Lab at an existing database with ConnectionStrings__lab=\"Host=...;Database=lab;Username=...;Password=...\".";
 
-    /// <summary>Looks in <c>LAB_POSTGRES_BIN</c>, then PATH, then the usual install folders (newest version first).</summary>
+    /// <summary>Looks only in <c>LAB_POSTGRES_BIN</c> when it is set; else on PATH, then in the usual install folders (newest version first).</summary>
     public static PostgresBinaries? Find()
     {
-        foreach (var candidate in Candidates())
+        var explicitFolder = Environment.GetEnvironmentVariable(OverrideVariable);
+        var candidates = string.IsNullOrWhiteSpace(explicitFolder) ? Candidates() : [explicitFolder];
+        foreach (var candidate in candidates)
         {
             if (File.Exists(Path.Combine(candidate, "pg_ctl")) && File.Exists(Path.Combine(candidate, "initdb")))
             {
@@ -29,11 +31,6 @@ public sealed record PostgresBinaries(string Directory)
 
     private static IEnumerable<string> Candidates()
     {
-        var explicitFolder = Environment.GetEnvironmentVariable(OverrideVariable);
-        if (!string.IsNullOrWhiteSpace(explicitFolder))
-        {
-            yield return explicitFolder;
-        }
         foreach (var folder in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
         {
             yield return folder;

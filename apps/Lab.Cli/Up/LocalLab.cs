@@ -5,9 +5,6 @@ using Lab.Hosting;
 using Lab.Portal;
 using Lab.Worker;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Hosting;
 
 namespace Lab.Cli.Up;
 
@@ -62,13 +59,7 @@ public sealed class LocalLab : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        for (var i = _started.Count - 1; i >= 0; i--)
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-            await _started[i].StopAsync(timeout.Token);
-            await _started[i].DisposeAsync();
-        }
-        _started.Clear();
+        await InProcessService.StopAllAsync(_started);
         if (_postgres is not null)
         {
             await _postgres.DisposeAsync();
@@ -96,20 +87,8 @@ public sealed class LocalLab : IAsyncDisposable
         string url,
         Dictionary<string, string?> settings,
         Func<WebApplicationBuilder, WebApplication> build,
-        CancellationToken cancellationToken)
-    {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
-        {
-            ApplicationName = name,
-            ContentRootPath = AppContext.BaseDirectory,
-            EnvironmentName = Environments.Production,
-        });
-        builder.Configuration.AddInMemoryCollection(settings);
-        builder.WebHost.UseUrls(url);
-        var app = build(builder);
-        _started.Add(app);
-        await app.StartAsync(cancellationToken);
-    }
+        CancellationToken cancellationToken) =>
+        _started.Add(await InProcessService.StartAsync(name, url, settings, build, cancellationToken));
 
     private static Dictionary<string, string?> SharedSettings(string connectionString, Dictionary<string, string> endpoints, bool verbose)
     {
@@ -121,6 +100,8 @@ public sealed class LocalLab : IAsyncDisposable
             ["Logging:LogLevel:Microsoft.Orleans"] = verbose ? "Information" : "Error",
             ["Logging:LogLevel:Marten"] = verbose ? "Information" : "Error",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = verbose ? "Information" : "Warning",
+            // The portal keeps its form-protection keys in memory: a form opened before a restart must be reloaded.
+            ["Logging:LogLevel:Microsoft.AspNetCore.DataProtection"] = "Error",
         };
         foreach (var (service, url) in endpoints)
         {

@@ -52,11 +52,11 @@ public static class IdeasApi
         return TypedResults.Ok(new Page<IdeaView>([.. rows.Select(r => r.ToView())], total, paging.Offset, paging.Limit));
     }
 
-    public static async Task<Results<Ok<IdeaView>, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>> GetIdea(Guid id, IQuerySession session, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<IdeaView>, ProblemHttpResult>> GetIdea(Guid id, IQuerySession session, CancellationToken cancellationToken)
     {
         var idea = await session.LoadAsync<IdeaSummary>(id, cancellationToken);
         return idea is null
-            ? TypedResults.NotFound(Problems.NotFound($"No idea has the id {id}."))
+            ? Problems.NotFound($"No idea has the id {id}.")
             : TypedResults.Ok(idea.ToView());
     }
 }

@@ -1,4 +1,4 @@
-using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Lab.Api.Apis;
 
@@ -26,6 +26,6 @@ public sealed record Paging(int Offset, int Limit, Dictionary<string, string[]> 
 
 public static class Problems
 {
-    public static ProblemDetails NotFound(string detail) =>
-        new() { Status = StatusCodes.Status404NotFound, Title = "Not found", Detail = detail };
+    public static ProblemHttpResult NotFound(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status404NotFound, title: "Not found");
 }

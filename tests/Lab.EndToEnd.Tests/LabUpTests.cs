@@ -1,0 +1,78 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Lab.Testing;
+
+namespace Lab.EndToEnd.Tests;
+
+/// <summary><c>lab up</c> as a person runs it: one process, one URL, the event store surviving restarts.</summary>
+public sealed class LabUpTests
+{
+    [Fact]
+    public async Task An_idea_proposed_through_the_gateway_is_still_there_after_a_restart()
+    {
+        var data = TestFolders.Create("restart");
+        try
+        {
+            Guid id;
+            await using (var first = await LabProcess.UpAsync(data))
+            {
+                using var http = new HttpClient { BaseAddress = new Uri(first.Url) };
+                using var created = await http.PostAsJsonAsync("/api/v1/ideas", new { title = "Survives restarts", hypothesis = "The event log is the source of truth." });
+                Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+                id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+
+                Assert.Equal(0, await first.StopAsync());
+                Assert.Contains("Lab stopped.", first.Output, StringComparison.Ordinal);
+            }
+            Assert.False(File.Exists(Path.Combine(data, "postgres", "data", "postmaster.pid")), "PostgreSQL was left running after lab stopped");
+
+            await using var second = await LabProcess.UpAsync(data);
+            using var again = new HttpClient { BaseAddress = new Uri(second.Url) };
+            var idea = await again.GetFromJsonAsync<JsonElement>($"/api/v1/ideas/{id}");
+            Assert.Equal("Survives restarts", idea.GetProperty("title").GetString());
+            var board = await again.GetFromJsonAsync<JsonElement>("/api/v1/ideas");
+            Assert.Contains(board.GetProperty("items").EnumerateArray(), i => i.GetProperty("id").GetGuid() == id);
+        }
+        finally
+        {
+            TestFolders.TryDelete(data);
+        }
+    }
+
+    [Fact]
+    public async Task Without_postgres_programs_or_a_connection_string_it_says_what_to_do_and_fails()
+    {
+        var data = TestFolders.Create("nopg");
+        var port = Lab.Hosting.FreePort.Next();
+        await using var lab = await LabProcess.StartAsync(
+            ["up", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-dir", data],
+            port,
+            new Dictionary<string, string?> { ["LAB_POSTGRES_BIN"] = "/nonexistent/postgres/bin", ["ConnectionStrings__lab"] = null },
+            waitUntilRunning: false);
+
+        var exitCode = await lab.WaitForExitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("PostgreSQL server programs", lab.Output, StringComparison.Ordinal);
+        Assert.Contains("ConnectionStrings__lab", lab.Output, StringComparison.Ordinal);
+        TestFolders.TryDelete(data);
+    }
+
+    [Fact]
+    public async Task A_busy_port_is_refused_with_a_clear_message()
+    {
+        using var busy = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        busy.Start();
+        var port = ((IPEndPoint)busy.LocalEndpoint).Port;
+        var data = TestFolders.Create("busyport");
+
+        await using var lab = await LabProcess.StartAsync(
+            ["up", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-dir", data], port, waitUntilRunning: false);
+        var exitCode = await lab.WaitForExitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains($"Port {port} is already in use", lab.Output, StringComparison.Ordinal);
+        TestFolders.TryDelete(data);
+    }
+}
