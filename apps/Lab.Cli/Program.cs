@@ -2,6 +2,12 @@ using System.CommandLine;
 using Lab.Cli.Bench;
 using Lab.Cli.Up;
 
+if (Console.IsOutputRedirected)
+{
+    // Tokens and URLs must stay on one line when the output goes to a file or another program.
+    Spectre.Console.AnsiConsole.Profile.Width = 1000;
+}
+
 var root = new RootCommand("Lab: a research lab in a box.")
 {
     UpCommand.Create(),

@@ -13,8 +13,11 @@ public static class PortalService
 
         var app = builder.Build();
 
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.UseAntiforgery();
         app.MapDefaultEndpoints();
+        app.MapPortalLogin();
         app.MapRazorComponents<App>();
         return app;
     }

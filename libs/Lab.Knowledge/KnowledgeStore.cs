@@ -2,7 +2,9 @@ using JasperFx;
 using JasperFx.Events;
 using JasperFx.Events.Projections;
 using Lab.Contracts.Ideas;
+using Lab.Contracts.Researchers;
 using Lab.Knowledge.Ideas;
+using Lab.Knowledge.Researchers;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -36,5 +38,12 @@ public static class KnowledgeStore
         options.Events.AddEventType<IdeaProposed>();
         options.Projections.Add<IdeaSummaryProjection>(ProjectionLifecycle.Inline);
         options.Schema.For<IdeaSummary>().Index(x => x.ProposedAt);
+
+        options.Events.AddEventType<ResearcherJoined>();
+        options.Events.AddEventType<AccessTokenIssued>();
+        options.Events.AddEventType<AccessTokenRevoked>();
+        options.Projections.Add<ResearcherProfileProjection>(ProjectionLifecycle.Inline);
+        options.Schema.For<ResearcherProfile>().UniqueIndex(x => x.Handle);
+        options.Schema.For<AccessToken>().UniqueIndex(x => x.Hash).Index(x => x.ResearcherId);
     }
 }

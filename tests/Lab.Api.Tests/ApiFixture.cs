@@ -1,4 +1,5 @@
 using Lab.Api;
+using Lab.Api.Infrastructure;
 using Lab.Contracts;
 using Lab.Hosting;
 using Lab.Testing;
@@ -13,7 +14,15 @@ public sealed class ApiFixture : IAsyncLifetime
 {
     private readonly List<WebApplication> _started = [];
 
+    /// <summary>Authenticated as the lab's first member.</summary>
     public HttpClient Http { get; private set; } = null!;
+
+    /// <summary>Not authenticated at all.</summary>
+    public HttpClient Anonymous { get; private set; } = null!;
+
+    public string Token { get; private set; } = "";
+    public Guid MemberId { get; private set; }
+    public IGrainFactory Grains => _started[0].Services.GetRequiredService<IGrainFactory>();
     public IDocumentStore Store => _started[0].Services.GetRequiredService<IDocumentStore>();
 
     public async Task InitializeAsync()
@@ -25,7 +34,23 @@ public sealed class ApiFixture : IAsyncLifetime
             ["Logging:LogLevel:Default"] = "Warning",
         };
         _started.Add(await InProcessService.StartAsync("Lab.Api", "http://127.0.0.1:0", settings, ApiService.Build));
-        Http = new HttpClient { BaseAddress = new Uri(InProcessService.AddressOf(_started[0])) };
+        var tokenFile = Path.Combine(TestFolders.Create("apitoken"), "first-member.token");
+        var login = await FirstMember.EnsureAsync(_started[0].Services, tokenFile, "founder");
+        Token = login.Token;
+        MemberId = login.Member.Id;
+        Http = ClientWith(Token);
+        Anonymous = ClientWith(null);
+    }
+
+    /// <summary>A client of the API presenting <paramref name="token"/> (or nothing).</summary>
+    public HttpClient ClientWith(string? token)
+    {
+        var client = new HttpClient { BaseAddress = new Uri(InProcessService.AddressOf(_started[0])) };
+        if (token is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        }
+        return client;
     }
 
     /// <summary>How many events the whole store holds: bad requests must not change it.</summary>
@@ -38,6 +63,7 @@ public sealed class ApiFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         Http.Dispose();
+        Anonymous.Dispose();
         await InProcessService.StopAllAsync(_started);
     }
 }

@@ -26,13 +26,13 @@ public sealed class GatewayTests(RunningLabFixture lab)
     public async Task The_api_its_openapi_document_and_the_portal_share_the_one_url()
     {
         using var openApi = await lab.Http.GetAsync("/openapi/v1.json");
-        using var portal = await lab.Http.GetAsync("/");
+        using var portal = await lab.Http.GetAsync("/login");
         using var ideas = await lab.Http.GetAsync("/api/v1/ideas");
 
         Assert.Equal(HttpStatusCode.OK, openApi.StatusCode);
         Assert.Equal(HttpStatusCode.OK, ideas.StatusCode);
         Assert.Equal(HttpStatusCode.OK, portal.StatusCode);
-        Assert.Contains("Propose an idea", await portal.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("Personal access token", await portal.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]

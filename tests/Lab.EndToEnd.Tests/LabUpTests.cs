@@ -15,9 +15,15 @@ public sealed class LabUpTests
         try
         {
             Guid id;
-            await using (var first = await LabProcess.UpAsync(data))
+            var tokenFile = Path.Combine(data, "token");
+            await using (var first = await LabProcess.UpAsync(data, "--token-file", tokenFile))
             {
-                using var http = new HttpClient { BaseAddress = new Uri(first.Url) };
+                using var http = LabProcess.Client(first.Url, File.ReadAllText(tokenFile).Trim());
+                using (var anonymous = LabProcess.Client(first.Url, null))
+                {
+                    using var refused = await anonymous.GetAsync("/api/v1/ideas");
+                    Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+                }
                 using var created = await http.PostAsJsonAsync("/api/v1/ideas", new { title = "Survives restarts", hypothesis = "The event log is the source of truth." });
                 Assert.Equal(HttpStatusCode.Created, created.StatusCode);
                 id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
@@ -27,8 +33,13 @@ public sealed class LabUpTests
             }
             Assert.False(File.Exists(Path.Combine(data, "postgres", "data", "postmaster.pid")), "PostgreSQL was left running after lab stopped");
 
-            await using var second = await LabProcess.UpAsync(data);
-            using var again = new HttpClient { BaseAddress = new Uri(second.Url) };
+            // The same member's token still works after the restart.
+            var token = File.ReadAllText(tokenFile).Trim();
+            File.Delete(tokenFile);
+            await using var second = await LabProcess.UpAsync(data, "--token-file", tokenFile);
+            Assert.Equal(token, File.ReadAllText(tokenFile).Trim());
+            Assert.Contains(token, second.Output, StringComparison.Ordinal);
+            using var again = LabProcess.Client(second.Url, token);
             var idea = await again.GetFromJsonAsync<JsonElement>($"/api/v1/ideas/{id}");
             Assert.Equal("Survives restarts", idea.GetProperty("title").GetString());
             var board = await again.GetFromJsonAsync<JsonElement>("/api/v1/ideas");

@@ -23,10 +23,23 @@ public sealed class PortalTests(RunningLabFixture lab) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_person_proposes_an_idea_in_the_portal_and_sees_it_on_the_board()
+    public async Task The_portal_asks_for_a_login_and_refuses_a_wrong_token()
     {
         var page = await _browser!.NewPageAsync();
+
         await page.GotoAsync(lab.Lab.Url);
+        Assert.Contains("/login", page.Url, StringComparison.Ordinal);
+        await page.FillAsync("#token", "lab_wrong");
+        await page.ClickAsync("#login");
+
+        await page.WaitForSelectorAsync("#login-failed");
+        Assert.Contains("/login", page.Url, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_person_proposes_an_idea_in_the_portal_and_sees_it_on_the_board()
+    {
+        var page = await LoggedInPageAsync();
         var title = $"Expert specialisation {Guid.NewGuid():N}"[..32];
 
         await page.FillAsync("#title", title);
@@ -42,8 +55,7 @@ public sealed class PortalTests(RunningLabFixture lab) : IAsyncLifetime
     [Fact]
     public async Task An_empty_proposal_shows_what_is_missing_and_adds_nothing()
     {
-        var page = await _browser!.NewPageAsync();
-        await page.GotoAsync(lab.Lab.Url);
+        var page = await LoggedInPageAsync();
         var countBefore = await page.InnerTextAsync("#idea-count");
 
         await page.ClickAsync("#propose");
@@ -51,6 +63,19 @@ public sealed class PortalTests(RunningLabFixture lab) : IAsyncLifetime
         var titleError = await page.WaitForSelectorAsync("[data-field=title]");
         Assert.Contains("title is required", await titleError!.InnerTextAsync(), StringComparison.Ordinal);
         Assert.Equal(countBefore, await page.InnerTextAsync("#idea-count"));
+    }
+
+    /// <summary>A fresh browser context logged in with the first member's token through the login page.</summary>
+    private async Task<IPage> LoggedInPageAsync()
+    {
+        var context = await _browser!.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(lab.Lab.Url + "/login");
+        await page.FillAsync("#token", lab.Token);
+        await page.ClickAsync("#login");
+        await page.WaitForSelectorAsync("#propose-form");
+        Assert.NotEqual("", await page.InnerTextAsync("#member"));
+        return page;
     }
 
     public async Task DisposeAsync()

@@ -7,12 +7,16 @@ public sealed class RunningLabFixture : IAsyncLifetime
 {
     public string DataFolder { get; } = TestFolders.Create("labup");
     public LabProcess Lab { get; private set; } = null!;
+    /// <summary>Authenticated with the first member's token, as written by <c>--token-file</c>.</summary>
     public HttpClient Http { get; private set; } = null!;
+    public string Token { get; private set; } = "";
 
     public async Task InitializeAsync()
     {
-        Lab = await LabProcess.UpAsync(DataFolder);
-        Http = new HttpClient { BaseAddress = new Uri(Lab.Url) };
+        var tokenFile = Path.Combine(DataFolder, "given.token");
+        Lab = await LabProcess.UpAsync(DataFolder, "--token-file", tokenFile);
+        Token = (await File.ReadAllTextAsync(tokenFile)).Trim();
+        Http = LabProcess.Client(Lab.Url, Token);
     }
 
     public async Task DisposeAsync()

@@ -27,7 +27,7 @@ public sealed partial class LabProcess : IAsyncDisposable
     public bool HasExited => _process.HasExited;
     public int ExitCode => _process.ExitCode;
 
-    /// <summary>Runs <c>lab</c> with <paramref name="arguments"/>; waits for "Lab is running" when <paramref name="waitUntilRunning"/>.</summary>
+    /// <summary>Runs <c>lab</c> with <paramref name="arguments"/>; waits until the banner is printed when <paramref name="waitUntilRunning"/>.</summary>
     public static async Task<LabProcess> StartAsync(IEnumerable<string> arguments, int port, IDictionary<string, string?>? environment = null, bool waitUntilRunning = true)
     {
         var start = new ProcessStartInfo("dotnet")
@@ -65,6 +65,17 @@ public sealed partial class LabProcess : IAsyncDisposable
     {
         var port = Lab.Hosting.FreePort.Next();
         return StartAsync(["up", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-dir", dataFolder, .. extraArguments], port);
+    }
+
+    /// <summary>An HTTP client of a running lab, presenting <paramref name="token"/> when given.</summary>
+    public static HttpClient Client(string url, string? token)
+    {
+        var client = new HttpClient { BaseAddress = new Uri(url) };
+        if (token is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        }
+        return client;
     }
 
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
@@ -108,7 +119,8 @@ public sealed partial class LabProcess : IAsyncDisposable
             return;
         }
         _output.Enqueue(line);
-        if (line.Contains("Lab is running", StringComparison.Ordinal))
+        // The last line of the banner: everything above it (URL, login) has been printed.
+        if (line.Contains("Press Ctrl+C to stop.", StringComparison.Ordinal))
         {
             _ready.TrySetResult();
         }

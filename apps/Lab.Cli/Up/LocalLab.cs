@@ -1,4 +1,5 @@
 using Lab.Api;
+using Lab.Api.Infrastructure;
 using Lab.Contracts;
 using Lab.Gateway;
 using Lab.Hosting;
@@ -15,6 +16,9 @@ namespace Lab.Cli.Up;
 /// </summary>
 public sealed class LocalLab : IAsyncDisposable
 {
+    /// <summary>The first member's token, in Lab's data folder, readable only by its owner.</summary>
+    public const string FirstMemberTokenFile = "first-member.token";
+
     private readonly List<WebApplication> _started = [];
     private EmbeddedPostgres? _postgres;
 
@@ -41,7 +45,17 @@ public sealed class LocalLab : IAsyncDisposable
             var settings = SharedSettings(connectionString, endpoints, options.Verbose);
 
             progress.Report("Starting the API and its Orleans silo (applies the database schema)");
-            await lab.StartServiceAsync("Lab.Api", endpoints[LabServices.Api], settings, ApiService.Build, cancellationToken);
+            var api = await lab.StartServiceAsync("Lab.Api", endpoints[LabServices.Api], settings, ApiService.Build, cancellationToken);
+            progress.Report("Making sure the lab has a first member who can log in");
+            var login = await FirstMember.EnsureAsync(api.Services, Path.Combine(options.DataDirectory, FirstMemberTokenFile), Environment.UserName, cancellationToken);
+            lab.LoginLines.Add($"Log in as  @{login.Member.Handle} with the token {login.Token}");
+            lab.LoginLines.Add($"           (kept in {Path.Combine(options.DataDirectory, FirstMemberTokenFile)}; API calls take it as 'Authorization: Bearer ...')");
+            if (options.TokenFile is not null)
+            {
+                await FirstMember.WritePrivateAsync(options.TokenFile, login.Token, cancellationToken);
+                lab.LoginLines.Add($"Token file {Path.GetFullPath(options.TokenFile)}");
+            }
+            settings["Worker:Token"] = login.Token;
             progress.Report("Starting the worker with this machine's devices");
             await lab.StartServiceAsync("Lab.Worker", endpoints[LabServices.Worker], settings, WorkerService.Build, cancellationToken);
             progress.Report("Starting the portal");
@@ -82,13 +96,17 @@ public sealed class LocalLab : IAsyncDisposable
         return _postgres.ConnectionString;
     }
 
-    private async Task StartServiceAsync(
+    private async Task<WebApplication> StartServiceAsync(
         string name,
         string url,
         Dictionary<string, string?> settings,
         Func<WebApplicationBuilder, WebApplication> build,
-        CancellationToken cancellationToken) =>
-        _started.Add(await InProcessService.StartAsync(name, url, settings, build, cancellationToken));
+        CancellationToken cancellationToken)
+    {
+        var app = await InProcessService.StartAsync(name, url, settings, build, cancellationToken);
+        _started.Add(app);
+        return app;
+    }
 
     private static Dictionary<string, string?> SharedSettings(string connectionString, Dictionary<string, string> endpoints, bool verbose)
     {

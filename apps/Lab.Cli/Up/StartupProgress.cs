@@ -23,12 +23,12 @@ public sealed class StartupProgress : IProgress<string>
         Finish();
         AnsiConsole.WriteLine();
         AnsiConsole.MarkupLine($"[green bold]Lab is running[/] [grey](started in {_total.Elapsed.TotalSeconds:0.0} s)[/]");
-        AnsiConsole.MarkupLine($"  Open        [link]{Markup.Escape(lab.Url)}[/]");
+        AnsiConsole.MarkupLine($"  Open       [link]{Markup.Escape(lab.Url)}[/]");
         foreach (var line in lab.LoginLines)
         {
             AnsiConsole.MarkupLine("  " + Markup.Escape(line));
         }
-        AnsiConsole.MarkupLine($"  Data folder {Markup.Escape(lab.DataDescription)}");
+        AnsiConsole.MarkupLine($"  Data       {Markup.Escape(lab.DataDescription)}");
         AnsiConsole.MarkupLine("[grey]Press Ctrl+C to stop.[/]");
     }
 

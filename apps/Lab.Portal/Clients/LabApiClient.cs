@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Lab.Contracts.Ideas;
+using Lab.Contracts.Researchers;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Lab.Portal.Clients;
@@ -10,6 +11,15 @@ namespace Lab.Portal.Clients;
 public sealed class LabApiClient(HttpClient http)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+
+    /// <summary>The member a token belongs to, or null when the API does not accept it.</summary>
+    public async Task<ResearcherView?> WhoIsAsync(string token, CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/me");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        using var response = await http.SendAsync(request, cancellationToken);
+        return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<ResearcherView>(Json, cancellationToken) : null;
+    }
 
     public async Task<IdeaPage> ListIdeasAsync(int offset, int limit, CancellationToken cancellationToken = default) =>
         await http.GetFromJsonAsync<IdeaPage>($"/api/v1/ideas?offset={offset}&limit={limit}", Json, cancellationToken)

@@ -14,24 +14,8 @@ public static class IdeaRules
             errors["body"] = ["A JSON body with a title and a hypothesis is required."];
             return errors;
         }
-        Require(errors, "title", proposal.Title, TitleMaxLength);
-        Require(errors, "hypothesis", proposal.Hypothesis, HypothesisMaxLength);
+        Text.Require(errors, "title", proposal.Title, TitleMaxLength);
+        Text.Require(errors, "hypothesis", proposal.Hypothesis, HypothesisMaxLength);
         return errors;
-    }
-
-    private static void Require(Dictionary<string, string[]> errors, string field, string? value, int maxLength)
-    {
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            errors[field] = [$"The {field} is required."];
-        }
-        else if (value.Length > maxLength)
-        {
-            errors[field] = [$"The {field} must be at most {maxLength} characters (it has {value.Length})."];
-        }
-        else if (value.Any(c => char.IsControl(c) && c is not '\n' and not '\r' and not '\t'))
-        {
-            errors[field] = [$"The {field} must not contain control characters."];
-        }
     }
 }

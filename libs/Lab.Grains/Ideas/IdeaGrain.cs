@@ -24,7 +24,7 @@ public sealed class IdeaGrain(IDocumentStore store, TimeProvider clock) : Grain,
         var errors = IdeaRules.Validate(proposal);
         if (errors.Count > 0)
         {
-            throw new LabRefusedException(string.Join(" ", errors.Values.SelectMany(e => e)));
+            throw new LabRefusedException(Text.Describe(errors));
         }
         if (_state is not null)
         {

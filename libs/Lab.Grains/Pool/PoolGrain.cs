@@ -16,7 +16,7 @@ public sealed class PoolGrain(TimeProvider clock) : Grain, IPoolGrain
         var errors = PoolRules.Validate(heartbeat);
         if (errors.Count > 0)
         {
-            throw new LabRefusedException(string.Join(" ", errors.Values.SelectMany(e => e)));
+            throw new LabRefusedException(Text.Describe(errors));
         }
         var now = clock.GetUtcNow();
         var firstSeen = _nodes.TryGetValue(heartbeat.Node, out var known) ? known.FirstSeen : now;

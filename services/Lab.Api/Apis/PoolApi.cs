@@ -14,7 +14,8 @@ public static class PoolApi
             .WithSummary("Nodes and devices of the shared pool");
         pool.MapPost("/heartbeats", Heartbeat)
             .WithName(nameof(Heartbeat))
-            .WithSummary("A worker says its node is alive and which devices it offers");
+            .WithSummary("A worker says its node is alive and which devices it offers (operators only)")
+            .RequireAuthorization(Infrastructure.ApiServiceExtensions.OperatorPolicy);
         return app;
     }
 

@@ -11,6 +11,9 @@ public static class ApiServiceExtensions
     /// <summary>Largest request body the API reads; every field Lab accepts is far smaller.</summary>
     public const long MaxRequestBodyBytes = 1024 * 1024;
 
+    /// <summary>Operating the lab (nodes, departed members' tokens): the only actions not every member may take.</summary>
+    public const string OperatorPolicy = "operator";
+
     public static WebApplicationBuilder AddLabApi(this WebApplicationBuilder builder)
     {
         var connectionString = builder.Configuration.GetConnectionString(LabServices.Database);
@@ -34,6 +37,11 @@ public static class ApiServiceExtensions
             options.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
         });
         builder.Services.AddOpenApi();
+        builder.Services.AddAuthentication(TokenAuthenticationHandler.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, null);
+        builder.Services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
+            .AddPolicy(OperatorPolicy, policy => policy.RequireRole(TokenAuthenticationHandler.OperatorRole));
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
         return builder;
     }
@@ -42,14 +50,16 @@ public static class ApiServiceExtensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
         return app;
     }
 
     /// <summary>The OpenAPI document at <c>/openapi/v1.json</c> and a browsable reference at <c>/scalar</c>.</summary>
     public static WebApplication MapApiDocs(this WebApplication app)
     {
-        app.MapOpenApi();
-        app.MapScalarApiReference();
+        app.MapOpenApi().AllowAnonymous();
+        app.MapScalarApiReference().AllowAnonymous();
         return app;
     }
 }

@@ -1,0 +1,64 @@
+using System.Security.Claims;
+using Lab.Portal.Clients;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Lab.Portal;
+
+/// <summary>
+/// Logging in to the portal with a personal access token: the API confirms whose it is, and the portal
+/// keeps it in its (encrypted, HTTP-only) cookie to call the API on the member's behalf.
+/// </summary>
+public static class PortalLogin
+{
+    public const string LoginPath = "/login";
+    public const string LogoutPath = "/logout";
+    public const string TokenClaim = "lab:token";
+
+    public static IEndpointRouteBuilder MapPortalLogin(this IEndpointRouteBuilder app)
+    {
+        app.MapPost(LoginPath, LogInAsync).AllowAnonymous();
+        app.MapPost(LogoutPath, async (HttpContext http) =>
+        {
+            await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            return TypedResults.LocalRedirect(LoginPath);
+        });
+        return app;
+    }
+
+    private static async Task<IResult> LogInAsync([FromForm] string? token, [FromForm] string? returnUrl, HttpContext http, LabApiClient api)
+    {
+        var member = string.IsNullOrWhiteSpace(token) ? null : await api.WhoIsAsync(token.Trim(), http.RequestAborted);
+        if (member is null)
+        {
+            return TypedResults.LocalRedirect($"{LoginPath}?failed=true");
+        }
+        var identity = new ClaimsIdentity(
+            [
+                new Claim(ClaimTypes.NameIdentifier, member.Id.ToString()),
+                new Claim(ClaimTypes.Name, member.Handle),
+                new Claim(TokenClaim, token!.Trim()),
+            ],
+            CookieAuthenticationDefaults.AuthenticationScheme);
+        await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
+        return TypedResults.LocalRedirect(IsLocal(returnUrl) ? returnUrl! : "/");
+    }
+
+    private static bool IsLocal(string? url) =>
+        !string.IsNullOrEmpty(url) && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal);
+}
+
+/// <summary>Sends the logged-in member's token with every API call the portal makes for them.</summary>
+public sealed class MemberTokenHandler(IHttpContextAccessor context) : DelegatingHandler
+{
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var token = context.HttpContext?.User.FindFirstValue(PortalLogin.TokenClaim);
+        if (request.Headers.Authorization is null && !string.IsNullOrEmpty(token))
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        }
+        return base.SendAsync(request, cancellationToken);
+    }
+}

@@ -1,0 +1,24 @@
+namespace Lab.Contracts.Researchers;
+
+/// <summary>The single writer of one member: their profile and their personal access tokens.</summary>
+[Alias("lab.IResearcherGrain")]
+public interface IResearcherGrain : IGrainWithGuidKey
+{
+    /// <summary>Joins the lab. <paramref name="operatesLab"/> marks a member who may operate it (nodes, departed members' tokens).</summary>
+    [Alias("join")]
+    Task<ResearcherView> Join(JoinLab join, bool operatesLab);
+
+    [Alias("get")]
+    Task<ResearcherView?> Get();
+
+    /// <summary>Issues a new token; its secret is in the answer and nowhere else.</summary>
+    [Alias("issue-token")]
+    Task<IssuedToken> IssueToken(string name);
+
+    /// <summary>Revokes one of this member's tokens; <paramref name="revokedBy"/> is who asked.</summary>
+    [Alias("revoke-token")]
+    Task<TokenView> RevokeToken(Guid tokenId, Guid revokedBy);
+
+    [Alias("tokens")]
+    Task<IReadOnlyList<TokenView>> Tokens();
+}

@@ -1,0 +1,125 @@
+using Lab.Contracts;
+using Lab.Contracts.Researchers;
+using Lab.Knowledge.Researchers;
+using Marten;
+
+namespace Lab.Grains.Researchers;
+
+/// <summary>
+/// One member of the lab. The profile is rebuilt from the member's stream; every change appends to it
+/// with the version last seen (a concurrent writer makes the append fail instead of being lost).
+/// </summary>
+public sealed class ResearcherGrain(IDocumentStore store, TimeProvider clock) : Grain, IResearcherGrain
+{
+    private ResearcherProfile? _profile;
+
+    private Guid Id => this.GetPrimaryKey();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        await using var session = store.QuerySession();
+        _profile = await session.Events.AggregateStreamAsync<ResearcherProfile>(Id, token: cancellationToken);
+    }
+
+    public async Task<ResearcherView> Join(JoinLab join, bool operatesLab)
+    {
+        var errors = ResearcherRules.Validate(join);
+        if (errors.Count > 0)
+        {
+            throw new LabRefusedException(Text.Describe(errors));
+        }
+        if (_profile is not null)
+        {
+            throw new LabRefusedException($"{_profile.Handle} is already a member.", LabRefusal.Conflict);
+        }
+        var joined = new ResearcherJoined(Id, join.Handle, join.Name.Trim(), [.. (join.Interests ?? []).Select(i => i.Trim())],
+            join.Background?.Trim() ?? "", operatesLab, clock.GetUtcNow());
+        await using var session = store.LightweightSession();
+        session.Events.StartStream<ResearcherProfile>(Id, joined);
+        try
+        {
+            await session.SaveChangesAsync();
+        }
+        catch (Exception e) when (IsUniqueViolation(e))
+        {
+            throw new LabRefusedException($"The handle '{join.Handle}' is taken.", LabRefusal.Conflict);
+        }
+        _profile = ResearcherProfileProjection.Create(joined);
+        _profile.Version = 1;
+        return _profile.ToView();
+    }
+
+    public Task<ResearcherView?> Get() => Task.FromResult(_profile?.ToView());
+
+    public async Task<IssuedToken> IssueToken(string name)
+    {
+        var profile = RequireMember();
+        var errors = ResearcherRules.ValidateTokenName(name);
+        if (errors.Count > 0)
+        {
+            throw new LabRefusedException(Text.Describe(errors));
+        }
+        var secret = AccessToken.NewSecret();
+        var token = new AccessToken
+        {
+            Id = Guid.CreateVersion7(),
+            ResearcherId = Id,
+            Name = name.Trim(),
+            Hash = AccessToken.HashOf(secret),
+            IssuedAt = clock.GetUtcNow(),
+        };
+        await AppendAsync(profile, new AccessTokenIssued(Id, token.Id, token.Name, token.IssuedAt), session => session.Store(token));
+        return new IssuedToken(token.Id, token.Name, secret, token.IssuedAt);
+    }
+
+    public async Task<TokenView> RevokeToken(Guid tokenId, Guid revokedBy)
+    {
+        var profile = RequireMember();
+        await using var query = store.QuerySession();
+        var token = await query.LoadAsync<AccessToken>(tokenId);
+        if (token is null || token.ResearcherId != Id)
+        {
+            throw new LabRefusedException($"{profile.Handle} has no token {tokenId}.", LabRefusal.NotFound);
+        }
+        if (token.RevokedAt is not null)
+        {
+            return token.ToView();
+        }
+        token.RevokedAt = clock.GetUtcNow();
+        await AppendAsync(profile, new AccessTokenRevoked(Id, tokenId, revokedBy, token.RevokedAt.Value), session => session.Update(token));
+        return token.ToView();
+    }
+
+    public async Task<IReadOnlyList<TokenView>> Tokens()
+    {
+        RequireMember();
+        await using var session = store.QuerySession();
+        var tokens = await session.Query<AccessToken>().Where(t => t.ResearcherId == Id).OrderBy(t => t.IssuedAt).ToListAsync();
+        return [.. tokens.Select(t => t.ToView())];
+    }
+
+    private static bool IsUniqueViolation(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private ResearcherProfile RequireMember() =>
+        _profile ?? throw new LabRefusedException($"No member has the id {Id}.", LabRefusal.NotFound);
+
+    /// <summary>Appends one event at the expected stream version, together with any document changes, in one transaction.</summary>
+    private async Task AppendAsync(ResearcherProfile profile, object change, Action<IDocumentSession> alongside)
+    {
+        await using var session = store.LightweightSession();
+        session.Events.Append(Id, profile.Version + 1, change);
+        alongside(session);
+        await session.SaveChangesAsync();
+        profile.Version++;
+    }
+}
