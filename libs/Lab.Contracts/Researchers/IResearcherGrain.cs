@@ -11,9 +11,12 @@ public interface IResearcherGrain : IGrainWithGuidKey
     [Alias("get")]
     Task<ResearcherView?> Get();
 
-    /// <summary>Issues a new token; its secret is in the answer and nowhere else.</summary>
+    /// <summary>
+    /// Issues a new token; its secret is in the answer and nowhere else. <paramref name="presetSecret"/> lets an
+    /// operator's deployment secret become a token (never offered through the API).
+    /// </summary>
     [Alias("issue-token")]
-    Task<IssuedToken> IssueToken(string name);
+    Task<IssuedToken> IssueToken(string name, string? presetSecret = null);
 
     /// <summary>Revokes one of this member's tokens; <paramref name="revokedBy"/> is who asked.</summary>
     [Alias("revoke-token")]

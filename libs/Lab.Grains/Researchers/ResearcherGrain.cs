@@ -51,7 +51,7 @@ public sealed class ResearcherGrain(IDocumentStore store, TimeProvider clock) : 
 
     public Task<ResearcherView?> Get() => Task.FromResult(_profile?.ToView());
 
-    public async Task<IssuedToken> IssueToken(string name)
+    public async Task<IssuedToken> IssueToken(string name, string? presetSecret = null)
     {
         var profile = RequireMember();
         var errors = ResearcherRules.ValidateTokenName(name);
@@ -59,7 +59,11 @@ public sealed class ResearcherGrain(IDocumentStore store, TimeProvider clock) : 
         {
             throw new LabRefusedException(Text.Describe(errors));
         }
-        var secret = AccessToken.NewSecret();
+        if (presetSecret is not null && !AccessToken.IsWellFormed(presetSecret))
+        {
+            throw new LabRefusedException($"A preset token starts with '{AccessToken.Prefix}' and has at least {AccessToken.MinimumSecretLength} characters.");
+        }
+        var secret = presetSecret ?? AccessToken.NewSecret();
         var token = new AccessToken
         {
             Id = Guid.CreateVersion7(),

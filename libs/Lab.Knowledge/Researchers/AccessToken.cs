@@ -11,6 +11,8 @@ namespace Lab.Knowledge.Researchers;
 public sealed class AccessToken
 {
     public const string Prefix = "lab_";
+    public const int MinimumSecretLength = 36;
+    public const int MaximumSecretLength = 200;
 
     public Guid Id { get; set; }
     public Guid ResearcherId { get; set; }
@@ -24,6 +26,10 @@ public sealed class AccessToken
     /// <summary>A new secret: 256 random bits, URL-safe, recognisable by its prefix.</summary>
     public static string NewSecret() =>
         Prefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    public static bool IsWellFormed(string secret) =>
+        secret.StartsWith(Prefix, StringComparison.Ordinal) && secret.Length is >= MinimumSecretLength and <= MaximumSecretLength &&
+        secret.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 
     public static string HashOf(string secret) =>
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(secret))).ToLowerInvariant();

@@ -27,6 +27,7 @@ public static class ApiServiceExtensions
         builder.Services.AddLabKnowledge(connectionString);
         builder.Services.AddLabGrains();
         builder.AddLabSilo();
+        builder.Services.AddHostedService<BootstrapService>();
 
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();

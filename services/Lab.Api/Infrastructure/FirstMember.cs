@@ -15,25 +15,9 @@ public static class FirstMember
 
     public static async Task<Login> EnsureAsync(IServiceProvider services, string tokenFile, string preferredHandle, CancellationToken cancellationToken = default)
     {
-        var store = services.GetRequiredService<IDocumentStore>();
         var grains = services.GetRequiredService<IGrainFactory>();
-        await using var session = store.QuerySession();
-
-        var member = await session.Query<ResearcherProfile>()
-            .Where(r => r.OperatesLab)
-            .OrderBy(r => r.JoinedAt)
-            .FirstOrDefaultAsync(cancellationToken);
-        ResearcherView view;
-        if (member is null)
-        {
-            var handle = HandleFrom(preferredHandle);
-            view = await grains.GetGrain<IResearcherGrain>(Guid.CreateVersion7())
-                .Join(new JoinLab(handle, handle, [], "The lab's first member."), operatesLab: true);
-        }
-        else
-        {
-            view = member.ToView();
-        }
+        await using var session = services.GetRequiredService<IDocumentStore>().QuerySession();
+        var view = await FindOrCreateAsync(session, grains, preferredHandle, cancellationToken);
 
         if (File.Exists(tokenFile))
         {
@@ -49,6 +33,38 @@ public static class FirstMember
         var issued = await grains.GetGrain<IResearcherGrain>(view.Id).IssueToken("lab up");
         await WritePrivateAsync(tokenFile, issued.Token, cancellationToken);
         return new Login(view, issued.Token);
+    }
+
+    /// <summary>
+    /// For deployments where the operator holds the first member's token as a secret
+    /// (<c>Lab__Bootstrap__Token</c>): that exact token is made to work, once.
+    /// </summary>
+    public static async Task EnsureTokenAsync(IServiceProvider services, string secret, string preferredHandle, CancellationToken cancellationToken = default)
+    {
+        var grains = services.GetRequiredService<IGrainFactory>();
+        await using var session = services.GetRequiredService<IDocumentStore>().QuerySession();
+        var hash = AccessToken.HashOf(secret);
+        if (await session.Query<AccessToken>().AnyAsync(t => t.Hash == hash, cancellationToken))
+        {
+            return; // known already (and possibly revoked since: a revoked secret stays revoked)
+        }
+        var member = await FindOrCreateAsync(session, grains, preferredHandle, cancellationToken);
+        await grains.GetGrain<IResearcherGrain>(member.Id).IssueToken("deployment bootstrap", secret);
+    }
+
+    private static async Task<ResearcherView> FindOrCreateAsync(IQuerySession session, IGrainFactory grains, string preferredHandle, CancellationToken cancellationToken)
+    {
+        var member = await session.Query<ResearcherProfile>()
+            .Where(r => r.OperatesLab)
+            .OrderBy(r => r.JoinedAt)
+            .FirstOrDefaultAsync(cancellationToken);
+        if (member is not null)
+        {
+            return member.ToView();
+        }
+        var handle = HandleFrom(preferredHandle);
+        return await grains.GetGrain<IResearcherGrain>(Guid.CreateVersion7())
+            .Join(new JoinLab(handle, handle, [], "The lab's first member."), operatesLab: true);
     }
 
     /// <summary>Writes a secret readable only by its owner, atomically.</summary>

@@ -32,7 +32,7 @@ public sealed class TokenAuthenticationHandler(
             return AuthenticateResult.Fail("Only bearer tokens are accepted.");
         }
         var secret = header["Bearer ".Length..].Trim();
-        if (!secret.StartsWith(AccessToken.Prefix, StringComparison.Ordinal) || secret.Length > 200)
+        if (!secret.StartsWith(AccessToken.Prefix, StringComparison.Ordinal) || secret.Length > AccessToken.MaximumSecretLength)
         {
             return AuthenticateResult.Fail("That is not a Lab token.");
         }
