@@ -1,0 +1,70 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Lab.Testing;
+
+namespace Lab.EndToEnd.Tests;
+
+/// <summary>
+/// The same services that <c>lab up</c> hosts in one process, each run on its own with only Aspire-style
+/// settings (<c>ConnectionStrings__lab</c>, <c>services__name__http__0</c>), as Aspire and Kubernetes run them.
+/// </summary>
+public sealed class SeparateProcessesTests
+{
+    [Fact]
+    public async Task Each_service_runs_as_its_own_process_and_they_work_together_behind_the_gateway()
+    {
+        var token = "lab_" + Guid.NewGuid().ToString("N") + "separate";
+        var database = await TestPostgres.CreateDatabaseAsync("separate");
+        await using var api = await ServiceProcess.StartAsync("services", "Lab.Api", new Dictionary<string, string>
+        {
+            ["ConnectionStrings__lab"] = database,
+            ["Lab__Bootstrap__Token"] = token,
+        });
+        await using var worker = await ServiceProcess.StartAsync("services", "Lab.Worker", new Dictionary<string, string>
+        {
+            ["services__api__http__0"] = api.Url,
+            ["Worker__Token"] = token,
+            ["Worker__NodeName"] = "separate-node",
+        });
+        await using var portal = await ServiceProcess.StartAsync("apps", "Lab.Portal", new Dictionary<string, string>
+        {
+            ["services__api__http__0"] = api.Url,
+        });
+        await using var gateway = await ServiceProcess.StartAsync("services", "Lab.Gateway", new Dictionary<string, string>
+        {
+            ["services__api__http__0"] = api.Url,
+            ["services__portal__http__0"] = portal.Url,
+            ["services__worker__http__0"] = worker.Url,
+        });
+        using var http = LabProcess.Client(gateway.Url, token);
+
+        using var created = await http.PostAsJsonAsync("/api/v1/ideas", new { title = "Separate processes", hypothesis = "Same code, three ways." });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var pool = await WaitForNodeAsync(http, "separate-node");
+        Assert.True(pool, "the worker's node never reached the pool");
+
+        var health = await http.GetFromJsonAsync<JsonElement>("/health");
+        Assert.Equal("Healthy", health.GetProperty("status").GetString());
+        foreach (var service in new[] { "api", "portal", "worker" })
+        {
+            Assert.Equal("Healthy", health.GetProperty("entries").GetProperty(service).GetProperty("status").GetString());
+        }
+        using var login = await http.GetAsync("/login");
+        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+    }
+
+    private static async Task<bool> WaitForNodeAsync(HttpClient http, string node)
+    {
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            var pool = await http.GetFromJsonAsync<JsonElement>("/api/v1/pool");
+            if (pool.GetProperty("nodes").EnumerateArray().Any(n => n.GetProperty("name").GetString() == node))
+            {
+                return true;
+            }
+            await Task.Delay(200);
+        }
+        return false;
+    }
+}
