@@ -11,6 +11,6 @@ if (Console.IsOutputRedirected)
 var root = new RootCommand("Lab: a research lab in a box.")
 {
     UpCommand.Create(),
-    BenchCommand.Create(),
+    BenchCommand.Create(SchedulerBenchCommand.Create()),
 };
 return await root.Parse(args).InvokeAsync();
