@@ -3,7 +3,9 @@ using JasperFx.Events;
 using JasperFx.Events.Projections;
 using Lab.Contracts.Ideas;
 using Lab.Contracts.Researchers;
+using Lab.Contracts.Knowledge;
 using Lab.Knowledge.Ideas;
+using Lab.Knowledge.Notes;
 using Lab.Knowledge.Researchers;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,6 +16,11 @@ namespace Lab.Knowledge;
 public static class KnowledgeStore
 {
     public const string Schema = "lab";
+
+    // Table names of the documents that search reads with SQL (mt_doc_<alias>).
+    public const string IdeaAlias = "idea";
+    public const string NoteAlias = "note";
+    public const string InsightAlias = "insight";
 
     public static IServiceCollection AddLabKnowledge(this IServiceCollection services, string connectionString)
     {
@@ -34,10 +41,21 @@ public static class KnowledgeStore
         // which is what the grains' optimistic concurrency relies on.
         options.Events.AppendMode = EventAppendMode.Rich;
         options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
+        // Trigram similarity makes search forgive typos.
+        options.Storage.ExtendedSchemaObjects.Add(new Weasel.Postgresql.Extension("pg_trgm"));
 
-        options.Events.AddEventType<IdeaProposed>();
+        options.Events.AddEventTypes([
+            typeof(IdeaProposed), typeof(IdeaExplorationStarted), typeof(IdeaValidated), typeof(IdeaSetAside), typeof(IdeaRevived),
+            typeof(TeamMemberJoined), typeof(TeamMemberLeft), typeof(CollaborationRequested), typeof(CollaborationReceived), typeof(TeamDissolved),
+        ]);
         options.Projections.Add<IdeaSummaryProjection>(ProjectionLifecycle.Inline);
-        options.Schema.For<IdeaSummary>().Index(x => x.ProposedAt);
+        options.Schema.For<IdeaSummary>().DocumentAlias(IdeaAlias).Index(x => x.ProposedAt).Index(x => x.LastActivityAt).Index(x => x.TeamSize);
+
+        options.Events.AddEventTypes([typeof(NoteWritten), typeof(NoteEdited), typeof(InsightPublished)]);
+        options.Projections.Add<NoteProjection>(ProjectionLifecycle.Inline);
+        options.Projections.Add<InsightProjection>(ProjectionLifecycle.Inline);
+        options.Schema.For<Note>().DocumentAlias(NoteAlias).Index(x => x.AttachedId).Index(x => x.WrittenAt);
+        options.Schema.For<Insight>().DocumentAlias(InsightAlias).Index(x => x.IdeaId).Index(x => x.PublishedAt);
 
         options.Events.AddEventType<ResearcherJoined>();
         options.Events.AddEventType<AccessTokenIssued>();
@@ -45,5 +63,8 @@ public static class KnowledgeStore
         options.Projections.Add<ResearcherProfileProjection>(ProjectionLifecycle.Inline);
         options.Schema.For<ResearcherProfile>().UniqueIndex(x => x.Handle);
         options.Schema.For<AccessToken>().UniqueIndex(x => x.Hash).Index(x => x.ResearcherId);
+        options.Events.AddEventTypes([typeof(InvitationIssued), typeof(InvitationAccepted), typeof(MemberInvitedSomeone)]);
+        options.Projections.Add<InvitationProjection>(ProjectionLifecycle.Inline);
+        options.Schema.For<Invitation>().UniqueIndex(x => x.Hash);
     }
 }

@@ -7,12 +7,14 @@ namespace Lab.Grains.Tests;
 [Collection(GrainClusterCollection.Name)]
 public sealed class IdeaGrainTests(GrainClusterFixture lab)
 {
+    private static readonly Guid Someone = Guid.CreateVersion7();
+
     [Fact]
     public async Task A_proposal_is_one_event_in_the_ideas_stream_and_a_row_on_the_board()
     {
         var id = Guid.CreateVersion7();
 
-        var idea = await lab.Client.GetGrain<IIdeaGrain>(id).Propose(new ProposeIdea("  Fine-grained experts  ", "More, smaller experts specialise better."));
+        var idea = await lab.Client.GetGrain<IIdeaGrain>(id).Propose(new ProposeIdea("  Fine-grained experts  ", "More, smaller experts specialise better."), Someone);
 
         Assert.Equal("Fine-grained experts", idea.Title);
         await using var session = lab.Store.QuerySession();
@@ -28,7 +30,7 @@ public sealed class IdeaGrainTests(GrainClusterFixture lab)
     public async Task An_idea_rebuilds_itself_from_its_stream_after_deactivation()
     {
         var id = Guid.CreateVersion7();
-        await lab.Client.GetGrain<IIdeaGrain>(id).Propose(new ProposeIdea("Sigmoid routing", "Sigmoid gates balance better than softmax."));
+        await lab.Client.GetGrain<IIdeaGrain>(id).Propose(new ProposeIdea("Sigmoid routing", "Sigmoid gates balance better than softmax."), Someone);
 
         await lab.DeactivateAllAsync();
         var again = await lab.Client.GetGrain<IIdeaGrain>(id).Get();
@@ -42,9 +44,9 @@ public sealed class IdeaGrainTests(GrainClusterFixture lab)
     {
         var id = Guid.CreateVersion7();
         var grain = lab.Client.GetGrain<IIdeaGrain>(id);
-        await grain.Propose(new ProposeIdea("Once", "Only once."));
+        await grain.Propose(new ProposeIdea("Once", "Only once."), Someone);
 
-        var refused = await Assert.ThrowsAsync<LabRefusedException>(() => grain.Propose(new ProposeIdea("Twice", "Again.")));
+        var refused = await Assert.ThrowsAsync<LabRefusedException>(() => grain.Propose(new ProposeIdea("Twice", "Again."), Someone));
 
         Assert.Equal(LabRefusal.Conflict, refused.Kind);
         await using var session = lab.Store.QuerySession();
@@ -57,7 +59,7 @@ public sealed class IdeaGrainTests(GrainClusterFixture lab)
         var id = Guid.CreateVersion7();
 
         var refused = await Assert.ThrowsAsync<LabRefusedException>(() =>
-            lab.Client.GetGrain<IIdeaGrain>(id).Propose(new ProposeIdea("", new string('x', IdeaRules.HypothesisMaxLength + 1))));
+            lab.Client.GetGrain<IIdeaGrain>(id).Propose(new ProposeIdea("", new string('x', IdeaRules.HypothesisMaxLength + 1)), Someone));
 
         Assert.Contains("title", refused.Message, StringComparison.Ordinal);
         await using var session = lab.Store.QuerySession();

@@ -92,5 +92,5 @@ public sealed class ResearcherGrainTests(GrainClusterFixture lab)
         Assert.Null((await bob.Tokens()).Single().RevokedAt);
     }
 
-    private static string UniqueHandle(string name) => $"{name}-{Guid.NewGuid():N}"[..Math.Min(ResearcherRules.HandleMaxLength, name.Length + 13)];
+    private static string UniqueHandle(string name) => Members.Unique(name);
 }

@@ -8,6 +8,14 @@ public interface IResearcherGrain : IGrainWithGuidKey
     [Alias("join")]
     Task<ResearcherView> Join(JoinLab join, bool operatesLab);
 
+    /// <summary>Joins the lab with an invitation (used up in the same transaction) and issues the first token.</summary>
+    [Alias("join-invited")]
+    Task<Joined> JoinInvited(JoinLab join, Guid invitationId);
+
+    /// <summary>This member invites someone; the code is valid for a week and once.</summary>
+    [Alias("invite")]
+    Task<IssuedInvitation> Invite();
+
     [Alias("get")]
     Task<ResearcherView?> Get();
 

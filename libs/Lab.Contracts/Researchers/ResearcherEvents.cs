@@ -15,3 +15,12 @@ public sealed record AccessTokenIssued(Guid ResearcherId, Guid TokenId, string T
 
 /// <summary>A personal access token stopped working.</summary>
 public sealed record AccessTokenRevoked(Guid ResearcherId, Guid TokenId, Guid RevokedBy, DateTimeOffset RevokedAt);
+
+/// <summary>A member invited someone to join; the invitation's secret is kept only as a hash.</summary>
+public sealed record InvitationIssued(Guid InvitationId, Guid InvitedBy, string Hash, DateTimeOffset ExpiresAt, DateTimeOffset At);
+
+/// <summary>An invitation was used (once, and only once) to join the lab.</summary>
+public sealed record InvitationAccepted(Guid InvitationId, Guid ResearcherId, DateTimeOffset At);
+
+/// <summary>The inviting member's side of an invitation, in their own history.</summary>
+public sealed record MemberInvitedSomeone(Guid ResearcherId, Guid InvitationId, DateTimeOffset At);

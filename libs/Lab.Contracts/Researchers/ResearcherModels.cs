@@ -77,3 +77,16 @@ public static class ResearcherRules
         return errors;
     }
 }
+
+/// <summary>A new invitation: its code is shown only here; the invitee presents it as a bearer token to join.</summary>
+[GenerateSerializer, Immutable, Alias("lab.issued-invitation")]
+public sealed record IssuedInvitation(
+    [property: Id(0)] Guid Id,
+    [property: Id(1)] string Code,
+    [property: Id(2)] DateTimeOffset ExpiresAt);
+
+/// <summary>What joining gives the new member: their profile and their first token.</summary>
+[GenerateSerializer, Immutable, Alias("lab.joined")]
+public sealed record Joined(
+    [property: Id(0)] ResearcherView Researcher,
+    [property: Id(1)] IssuedToken Token);

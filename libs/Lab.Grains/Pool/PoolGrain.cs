@@ -14,10 +14,7 @@ public sealed class PoolGrain(TimeProvider clock) : Grain, IPoolGrain
     public Task<NodeView> Heartbeat(NodeHeartbeat heartbeat)
     {
         var errors = PoolRules.Validate(heartbeat);
-        if (errors.Count > 0)
-        {
-            throw new LabRefusedException(Text.Describe(errors));
-        }
+        Refusals.ThrowIfAny(errors);
         var now = clock.GetUtcNow();
         var firstSeen = _nodes.TryGetValue(heartbeat.Node, out var known) ? known.FirstSeen : now;
         var node = new NodeView(heartbeat.Node, heartbeat.Devices, firstSeen, now, Alive: true);

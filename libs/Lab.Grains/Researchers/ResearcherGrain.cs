@@ -21,24 +21,56 @@ public sealed class ResearcherGrain(IDocumentStore store, TimeProvider clock) : 
         _profile = await session.Events.AggregateStreamAsync<ResearcherProfile>(Id, token: cancellationToken);
     }
 
-    public async Task<ResearcherView> Join(JoinLab join, bool operatesLab)
+    public Task<ResearcherView> Join(JoinLab join, bool operatesLab) => StartAsync(join, operatesLab, invitation: null);
+
+    public async Task<Joined> JoinInvited(JoinLab join, Guid invitationId)
     {
-        var errors = ResearcherRules.Validate(join);
-        if (errors.Count > 0)
-        {
-            throw new LabRefusedException(Text.Describe(errors));
-        }
+        var member = await StartAsync(join, operatesLab: false, invitationId);
+        return new Joined(member, await IssueToken("first token"));
+    }
+
+    public async Task<IssuedInvitation> Invite()
+    {
+        var profile = RequireMember();
+        var code = Invitation.NewCode();
+        var now = clock.GetUtcNow();
+        var issued = new InvitationIssued(Guid.CreateVersion7(), Id, AccessToken.HashOf(code), now + Invitation.Lifetime, now);
+        await AppendAsync(profile, new MemberInvitedSomeone(Id, issued.InvitationId, now), session => session.Events.StartStream<Invitation>(issued.InvitationId, issued));
+        return new IssuedInvitation(issued.InvitationId, code, issued.ExpiresAt);
+    }
+
+    /// <summary>
+    /// Starts the member's stream. With an invitation, the invitation's stream gets its acceptance in the same
+    /// transaction, at its expected version: of two people racing with one code, exactly one joins.
+    /// </summary>
+    private async Task<ResearcherView> StartAsync(JoinLab join, bool operatesLab, Guid? invitation)
+    {
+        Refusals.ThrowIfAny(ResearcherRules.Validate(join));
         if (_profile is not null)
         {
             throw new LabRefusedException($"{_profile.Handle} is already a member.", LabRefusal.Conflict);
         }
+        var now = clock.GetUtcNow();
         var joined = new ResearcherJoined(Id, join.Handle, join.Name.Trim(), [.. (join.Interests ?? []).Select(i => i.Trim())],
-            join.Background?.Trim() ?? "", operatesLab, clock.GetUtcNow());
+            join.Background?.Trim() ?? "", operatesLab, now);
         await using var session = store.LightweightSession();
+        if (invitation is { } invitationId)
+        {
+            var open = await session.LoadAsync<Invitation>(invitationId);
+            if (open is null || !open.IsOpenAt(now))
+            {
+                throw new LabRefusedException("The invitation is unknown, used or expired; ask a member for a new one.", LabRefusal.Forbidden);
+            }
+            session.Events.Append(invitationId, open.Version + 1, new InvitationAccepted(invitationId, Id, now));
+        }
         session.Events.StartStream<ResearcherProfile>(Id, joined);
         try
         {
             await session.SaveChangesAsync();
+        }
+        catch (JasperFx.ConcurrencyException)
+        {
+            throw new LabRefusedException("The invitation was used at the same moment by someone else.", LabRefusal.Forbidden);
         }
         catch (Exception e) when (IsUniqueViolation(e))
         {
@@ -55,10 +87,7 @@ public sealed class ResearcherGrain(IDocumentStore store, TimeProvider clock) : 
     {
         var profile = RequireMember();
         var errors = ResearcherRules.ValidateTokenName(name);
-        if (errors.Count > 0)
-        {
-            throw new LabRefusedException(Text.Describe(errors));
-        }
+        Refusals.ThrowIfAny(errors);
         if (presetSecret is not null && !AccessToken.IsWellFormed(presetSecret))
         {
             throw new LabRefusedException($"A preset token starts with '{AccessToken.Prefix}' and has at least {AccessToken.MinimumSecretLength} characters.");

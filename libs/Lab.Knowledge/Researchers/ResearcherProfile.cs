@@ -38,4 +38,8 @@ public sealed partial class ResearcherProfileProjection : Marten.Events.Aggregat
     public static void Apply(AccessTokenRevoked revoked, ResearcherProfile profile)
     {
     }
+
+    public static void Apply(MemberInvitedSomeone invited, ResearcherProfile profile)
+    {
+    }
 }

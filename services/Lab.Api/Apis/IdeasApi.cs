@@ -1,3 +1,5 @@
+using System.Security.Claims;
+using Lab.Api.Infrastructure;
 using Lab.Contracts.Ideas;
 using Lab.Knowledge.Ideas;
 using Marten;
@@ -25,14 +27,14 @@ public static class IdeasApi
         return app;
     }
 
-    public static async Task<Results<Created<IdeaView>, ValidationProblem>> ProposeIdea(ProposeIdea proposal, IGrainFactory grains)
+    public static async Task<Results<Created<IdeaView>, ValidationProblem>> ProposeIdea(ProposeIdea proposal, ClaimsPrincipal user, IGrainFactory grains)
     {
         var errors = IdeaRules.Validate(proposal);
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors, title: "The idea cannot be proposed as it is");
         }
-        var idea = await grains.GetGrain<IIdeaGrain>(Guid.CreateVersion7()).Propose(proposal);
+        var idea = await grains.GetGrain<IIdeaGrain>(Guid.CreateVersion7()).Propose(proposal, user.MemberId());
         return TypedResults.Created($"/api/v1/ideas/{idea.Id}", idea);
     }
 

@@ -1,0 +1,165 @@
+namespace Lab.Contracts.Knowledge;
+
+/// <summary>What a note is about: the lab as a whole, an idea, or (with the pool) a run.</summary>
+public enum AttachmentKind
+{
+    Lab,
+    Idea,
+}
+
+/// <summary>What an insight may rest on.</summary>
+public enum EvidenceKind
+{
+    Idea,
+    Note,
+    Insight,
+}
+
+[GenerateSerializer, Immutable, Alias("lab.write-note")]
+public sealed record WriteNote(
+    [property: Id(0)] string Title,
+    [property: Id(1)] string Body,
+    [property: Id(2)] AttachmentKind AttachedTo = AttachmentKind.Lab,
+    [property: Id(3)] Guid? AttachedId = null);
+
+[GenerateSerializer, Immutable, Alias("lab.edit-note")]
+public sealed record EditNote(
+    [property: Id(0)] string Title,
+    [property: Id(1)] string Body);
+
+[GenerateSerializer, Immutable, Alias("lab.note")]
+public sealed record NoteView(
+    [property: Id(0)] Guid Id,
+    [property: Id(1)] string Title,
+    [property: Id(2)] string Body,
+    [property: Id(3)] Guid AuthorId,
+    [property: Id(4)] AttachmentKind AttachedTo,
+    [property: Id(5)] Guid? AttachedId,
+    [property: Id(6)] DateTimeOffset WrittenAt,
+    [property: Id(7)] DateTimeOffset? EditedAt,
+    [property: Id(8)] long Version);
+
+[GenerateSerializer, Immutable, Alias("lab.evidence")]
+public sealed record Evidence(
+    [property: Id(0)] EvidenceKind Kind,
+    [property: Id(1)] Guid Id);
+
+[GenerateSerializer, Immutable, Alias("lab.publish-insight")]
+public sealed record PublishInsight(
+    [property: Id(0)] string Claim,
+    [property: Id(1)] IReadOnlyList<Evidence> Evidence,
+    [property: Id(2)] string? Details = null,
+    [property: Id(3)] Guid? IdeaId = null);
+
+[GenerateSerializer, Immutable, Alias("lab.insight")]
+public sealed record InsightView(
+    [property: Id(0)] Guid Id,
+    [property: Id(1)] string Claim,
+    [property: Id(2)] string Details,
+    [property: Id(3)] IReadOnlyList<Evidence> Evidence,
+    [property: Id(4)] Guid? IdeaId,
+    [property: Id(5)] Guid AuthorId,
+    [property: Id(6)] DateTimeOffset PublishedAt);
+
+public sealed record NoteWritten(Guid NoteId, Guid AuthorId, string Title, string Body, AttachmentKind AttachedTo, Guid? AttachedId, DateTimeOffset At);
+
+public sealed record NoteEdited(Guid NoteId, Guid EditorId, string Title, string Body, DateTimeOffset At);
+
+public sealed record InsightPublished(Guid InsightId, Guid AuthorId, string Claim, string Details, IReadOnlyList<Evidence> Evidence, Guid? IdeaId, DateTimeOffset At);
+
+public static class KnowledgeRules
+{
+    public const int TitleMaxLength = 200;
+    public const int BodyMaxLength = 100_000;
+    public const int ClaimMaxLength = 1000;
+    public const int DetailsMaxLength = 20_000;
+    public const int MaxEvidence = 50;
+
+    public static Dictionary<string, string[]> Validate(WriteNote? note)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (note is null)
+        {
+            errors["body"] = ["A JSON body with a title and a body is required."];
+            return errors;
+        }
+        Text.Require(errors, "title", note.Title, TitleMaxLength);
+        Text.Require(errors, "body", note.Body, BodyMaxLength);
+        if (!Enum.IsDefined(note.AttachedTo))
+        {
+            errors["attachedTo"] = ["A note is attached to the lab or to an idea."];
+        }
+        else if (note.AttachedTo == AttachmentKind.Lab && note.AttachedId is not null)
+        {
+            errors["attachedId"] = ["A note about the whole lab has no attachedId."];
+        }
+        else if (note.AttachedTo != AttachmentKind.Lab && (note.AttachedId ?? Guid.Empty) == Guid.Empty)
+        {
+            errors["attachedId"] = [$"A note about an {note.AttachedTo.ToString().ToLowerInvariant()} needs its id."];
+        }
+        return errors;
+    }
+
+    public static Dictionary<string, string[]> Validate(EditNote? edit)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (edit is null)
+        {
+            errors["body"] = ["A JSON body with a title and a body is required."];
+            return errors;
+        }
+        Text.Require(errors, "title", edit.Title, TitleMaxLength);
+        Text.Require(errors, "body", edit.Body, BodyMaxLength);
+        return errors;
+    }
+
+    public static Dictionary<string, string[]> Validate(PublishInsight? insight)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (insight is null)
+        {
+            errors["body"] = ["A JSON body with a claim and its evidence is required."];
+            return errors;
+        }
+        Text.Require(errors, "claim", insight.Claim, ClaimMaxLength);
+        Text.Optional(errors, "details", insight.Details, DetailsMaxLength);
+        if (insight.Evidence is null || insight.Evidence.Count == 0)
+        {
+            errors["evidence"] = ["An insight rests on at least one piece of evidence (an idea, a note or another insight)."];
+        }
+        else if (insight.Evidence.Count > MaxEvidence || insight.Evidence.Any(e => e is null || e.Id == Guid.Empty || !Enum.IsDefined(e.Kind)))
+        {
+            errors["evidence"] = [$"At most {MaxEvidence} pieces of evidence, each a kind (idea, note, insight) and an id."];
+        }
+        if (insight.IdeaId == Guid.Empty)
+        {
+            errors["ideaId"] = ["The ideaId, when given, is an idea's id."];
+        }
+        return errors;
+    }
+}
+
+[Alias("lab.INoteGrain")]
+public interface INoteGrain : IGrainWithGuidKey
+{
+    [Alias("write")]
+    Task<NoteView> Write(WriteNote note, Guid author);
+
+    /// <summary>Only the note's author may edit it.</summary>
+    [Alias("edit")]
+    Task<NoteView> Edit(EditNote edit, Guid editor);
+
+    [Alias("get")]
+    Task<NoteView?> Get();
+}
+
+[Alias("lab.IInsightGrain")]
+public interface IInsightGrain : IGrainWithGuidKey
+{
+    /// <summary>Publishes the insight; every piece of evidence must exist.</summary>
+    [Alias("publish")]
+    Task<InsightView> Publish(PublishInsight insight, Guid author);
+
+    [Alias("get")]
+    Task<InsightView?> Get();
+}

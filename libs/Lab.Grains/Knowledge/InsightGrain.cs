@@ -1,0 +1,63 @@
+using Lab.Contracts;
+using Lab.Contracts.Knowledge;
+using Lab.Knowledge.Ideas;
+using Lab.Knowledge.Notes;
+using Marten;
+
+namespace Lab.Grains.Knowledge;
+
+/// <summary>One insight: a claim and the evidence it rests on. Published once, never edited (publish a new one).</summary>
+public sealed class InsightGrain(IDocumentStore store, TimeProvider clock) : Grain, IInsightGrain
+{
+    private Insight? _insight;
+
+    private Guid Id => this.GetPrimaryKey();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        await using var session = store.QuerySession();
+        _insight = await session.Events.AggregateStreamAsync<Insight>(Id, token: cancellationToken);
+    }
+
+    public async Task<InsightView> Publish(PublishInsight insight, Guid author)
+    {
+        Refusals.ThrowIfAny(KnowledgeRules.Validate(insight));
+        if (_insight is not null)
+        {
+            throw new LabRefusedException($"Insight {Id} has already been published.", LabRefusal.Conflict);
+        }
+        await using var session = store.LightweightSession();
+        var missing = new List<string>();
+        foreach (var evidence in insight.Evidence.Distinct())
+        {
+            if (!await ExistsAsync(session, evidence))
+            {
+                missing.Add($"{evidence.Kind.ToString().ToLowerInvariant()} {evidence.Id}");
+            }
+        }
+        if (insight.IdeaId is { } ideaId && await session.LoadAsync<IdeaSummary>(ideaId) is null)
+        {
+            missing.Add($"idea {ideaId}");
+        }
+        if (missing.Count > 0)
+        {
+            throw new LabRefusedException($"The insight refers to things that do not exist: {string.Join(", ", missing)}.", LabRefusal.NotFound);
+        }
+
+        var published = new InsightPublished(Id, author, insight.Claim.Trim(), insight.Details?.Trim() ?? "", [.. insight.Evidence.Distinct()], insight.IdeaId, clock.GetUtcNow());
+        session.Events.StartStream<Insight>(Id, published);
+        await session.SaveChangesAsync();
+        _insight = InsightProjection.Create(published);
+        return _insight.ToView();
+    }
+
+    public Task<InsightView?> Get() => Task.FromResult(_insight?.ToView());
+
+    private async Task<bool> ExistsAsync(IQuerySession session, Evidence evidence) => evidence.Kind switch
+    {
+        EvidenceKind.Idea => await session.LoadAsync<IdeaSummary>(evidence.Id) is not null,
+        EvidenceKind.Note => await session.LoadAsync<Note>(evidence.Id) is not null,
+        EvidenceKind.Insight => evidence.Id != Id && await session.LoadAsync<Insight>(evidence.Id) is not null,
+        _ => false,
+    };
+}
