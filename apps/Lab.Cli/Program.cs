@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Lab.Cli.Bench;
+using Lab.Cli.Client;
 using Lab.Cli.Up;
 
 if (Console.IsOutputRedirected)
@@ -11,6 +12,12 @@ if (Console.IsOutputRedirected)
 var root = new RootCommand("Lab: a research lab in a box.")
 {
     UpCommand.Create(),
+    LoginCommand.Create(),
+    IdeasCommand.Create(),
+    TeamsCommand.Create(),
+    NotesCommand.Create(),
+    SearchCommand.Create(),
+    FeedCommand.Create(),
     BenchCommand.Create(SchedulerBenchCommand.Create()),
 };
 return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,36 @@
+using System.CommandLine;
+using Lab.Contracts.Ideas;
+using Spectre.Console;
+
+namespace Lab.Cli.Client;
+
+/// <summary><c>lab teams join|leave ID</c>: anyone joins or leaves an idea's team, at any time.</summary>
+public static class TeamsCommand
+{
+    public static Command Create() => new("teams", "Join or leave the team around an idea.")
+    {
+        Step("join", "Join the team working on an idea.", "joined"),
+        Step("leave", "Leave the team working on an idea.", "left"),
+    };
+
+    private static Command Step(string action, string description, string done)
+    {
+        var id = new Argument<Guid>("id") { Description = "The idea's id." };
+        var json = ClientOutput.JsonOption();
+        var command = new Command(action, description) { id, json };
+        var connection = ClientConnection.AddTo(command);
+        command.SetAction((parse, cancellationToken) => connection.RunAsync(parse, async lab =>
+        {
+            var idea = await lab.PostAsync<IdeaView>($"ideas/{parse.GetValue(id)}/team/{action}", null, cancellationToken);
+            if (parse.GetValue(json))
+            {
+                ClientOutput.Json(idea);
+                return 0;
+            }
+            var people = idea.Members.Count == 1 ? "1 person" : $"{idea.Members.Count} people";
+            AnsiConsole.MarkupLine($"You {done} the team of [bold]{Markup.Escape(idea.Title)}[/] ({people} on it now).");
+            return 0;
+        }));
+        return command;
+    }
+}
