@@ -22,6 +22,9 @@ public static class ApiService
         app.MapApiDocs();
         app.MapMeApi();
         app.MapIdeasApi();
+        app.MapNotesApi();
+        app.MapResearchersApi();
+        app.MapKnowledgeApi();
         app.MapPoolApi();
         return app;
     }

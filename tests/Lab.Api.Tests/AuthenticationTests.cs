@@ -19,6 +19,20 @@ public sealed class AuthenticationTests(ApiFixture api)
         { "POST", "/api/v1/me/tokens" },
         { "GET", "/api/v1/pool" },
         { "POST", "/api/v1/pool/heartbeats" },
+        { "GET", "/api/v1/ideas/similar?text=experts" },
+        { "POST", $"/api/v1/ideas/{Guid.Empty}/team/join" },
+        { "POST", $"/api/v1/ideas/{Guid.Empty}/validate" },
+        { "GET", $"/api/v1/ideas/{Guid.Empty}/timeline" },
+        { "GET", "/api/v1/notes" },
+        { "POST", "/api/v1/notes" },
+        { "PUT", $"/api/v1/notes/{Guid.Empty}" },
+        { "POST", "/api/v1/insights" },
+        { "GET", "/api/v1/researchers" },
+        { "POST", "/api/v1/invitations" },
+        { "POST", "/api/v1/join" },
+        { "GET", "/api/v1/knowledge/search?q=experts" },
+        { "GET", "/api/v1/feed" },
+        { "GET", "/api/v1/lab" },
     };
 
     [Theory]
@@ -131,7 +145,7 @@ public sealed class AuthenticationTests(ApiFixture api)
     private static HttpRequestMessage WithBody(string method, string path)
     {
         var request = new HttpRequestMessage(new HttpMethod(method), path);
-        if (method == "POST")
+        if (method is "POST" or "PUT")
         {
             request.Content = JsonContent.Create(new { title = "t", hypothesis = "h", name = "n" });
         }

@@ -14,6 +14,9 @@ public static class ApiServiceExtensions
     /// <summary>Operating the lab (nodes, departed members' tokens): the only actions not every member may take.</summary>
     public const string OperatorPolicy = "operator";
 
+    /// <summary>Someone holding an invitation code, who may do one thing: join.</summary>
+    public const string InviteePolicy = "invitee";
+
     public static WebApplicationBuilder AddLabApi(this WebApplicationBuilder builder)
     {
         var connectionString = builder.Configuration.GetConnectionString(LabServices.Database);
@@ -41,8 +44,10 @@ public static class ApiServiceExtensions
         builder.Services.AddAuthentication(TokenAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorizationBuilder()
-            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
-            .AddPolicy(OperatorPolicy, policy => policy.RequireRole(TokenAuthenticationHandler.OperatorRole));
+            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder()
+                .RequireAuthenticatedUser().RequireClaim(TokenAuthenticationHandler.MemberClaim).Build())
+            .AddPolicy(OperatorPolicy, policy => policy.RequireClaim(TokenAuthenticationHandler.MemberClaim).RequireRole(TokenAuthenticationHandler.OperatorRole))
+            .AddPolicy(InviteePolicy, policy => policy.RequireClaim(TokenAuthenticationHandler.InvitationClaim));
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
         return builder;
     }

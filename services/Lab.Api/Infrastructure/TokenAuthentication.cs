@@ -19,6 +19,9 @@ public sealed class TokenAuthenticationHandler(
 {
     public const string SchemeName = "LabToken";
     public const string OperatorRole = "operator";
+    public const string MemberClaim = "lab:member";
+    public const string TokenClaim = "lab:token";
+    public const string InvitationClaim = "lab:invitation";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -32,7 +35,15 @@ public sealed class TokenAuthenticationHandler(
             return AuthenticateResult.Fail("Only bearer tokens are accepted.");
         }
         var secret = header["Bearer ".Length..].Trim();
-        if (!secret.StartsWith(AccessToken.Prefix, StringComparison.Ordinal) || secret.Length > AccessToken.MaximumSecretLength)
+        if (secret.Length > AccessToken.MaximumSecretLength)
+        {
+            return AuthenticateResult.Fail("That is not a Lab token.");
+        }
+        if (secret.StartsWith(Invitation.Prefix, StringComparison.Ordinal))
+        {
+            return await AuthenticateInviteeAsync(secret);
+        }
+        if (!secret.StartsWith(AccessToken.Prefix, StringComparison.Ordinal))
         {
             return AuthenticateResult.Fail("That is not a Lab token.");
         }
@@ -52,13 +63,27 @@ public sealed class TokenAuthenticationHandler(
         [
             new(ClaimTypes.NameIdentifier, member.Id.ToString()),
             new(ClaimTypes.Name, member.Handle),
-            new("lab:token", token.Id.ToString()),
+            new(TokenClaim, token.Id.ToString()),
+            new(MemberClaim, member.Handle),
         ];
         if (member.OperatesLab)
         {
             claims.Add(new Claim(ClaimTypes.Role, OperatorRole));
         }
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
+        return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
+    }
+
+    /// <summary>An invitation code authenticates someone who is not a member yet, for joining and nothing else.</summary>
+    private async Task<AuthenticateResult> AuthenticateInviteeAsync(string code)
+    {
+        var hash = AccessToken.HashOf(code);
+        var invitation = await session.Query<Invitation>().FirstOrDefaultAsync(i => i.Hash == hash, Context.RequestAborted);
+        if (invitation is null || !invitation.IsOpenAt(TimeProvider.GetUtcNow()))
+        {
+            return AuthenticateResult.Fail("The invitation is unknown, used or expired.");
+        }
+        var principal = new ClaimsPrincipal(new ClaimsIdentity([new Claim(InvitationClaim, invitation.Id.ToString())], SchemeName));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
     }
 
@@ -74,4 +99,8 @@ public static class MemberClaims
     /// <summary>The authenticated member's id: who every action is recorded as.</summary>
     public static Guid MemberId(this ClaimsPrincipal user) =>
         Guid.Parse(user.FindFirstValue(ClaimTypes.NameIdentifier) ?? throw new InvalidOperationException("The request is not authenticated."));
+
+    /// <summary>The invitation an invitee authenticated with.</summary>
+    public static Guid InvitationId(this ClaimsPrincipal user) =>
+        Guid.Parse(user.FindFirstValue(TokenAuthenticationHandler.InvitationClaim) ?? throw new InvalidOperationException("The request carries no invitation."));
 }

@@ -1,0 +1,87 @@
+using System.Security.Claims;
+using Lab.Api.Infrastructure;
+using Lab.Contracts.Ideas;
+using Lab.Contracts.Researchers;
+using Lab.Knowledge.Ideas;
+using Lab.Knowledge.Researchers;
+using Marten;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Lab.Api.Apis;
+
+/// <summary>The lab's members: who is here, what they work on now and have worked on, and how new people join.</summary>
+public static class ResearchersApi
+{
+    public const int MaxPageSize = 200;
+
+    public sealed record IdeaRef(Guid Id, string Title, IdeaStatus Status);
+
+    /// <summary>A member's page: everything on it is derived from the event log, nothing typed in about anyone's standing.</summary>
+    public sealed record ResearcherPage(ResearcherView Researcher, IReadOnlyList<IdeaRef> CurrentTeams, IReadOnlyList<IdeaRef> PastTeams, IReadOnlyList<IdeaRef> Proposed);
+
+    public static IEndpointRouteBuilder MapResearchersApi(this IEndpointRouteBuilder app)
+    {
+        var researchers = app.MapGroup("/api/v1/researchers").WithTags("Researchers");
+        researchers.MapGet("/", ListResearchers).WithName(nameof(ListResearchers)).WithSummary("Everyone in the lab, in the order they joined");
+        researchers.MapGet("/{handle}", GetResearcher).WithName(nameof(GetResearcher))
+            .WithSummary("A member's page (by handle or id): their teams now and before, and the ideas they proposed");
+
+        app.MapPost("/api/v1/invitations", Invite).WithTags("Researchers").WithName(nameof(Invite))
+            .WithSummary("Invite someone: the code is shown once and lets one person join within a week");
+        app.MapPost("/api/v1/join", JoinWithInvitation).WithTags("Researchers").WithName(nameof(JoinWithInvitation))
+            .WithSummary("Join the lab, authenticated by an invitation code as the bearer token; answers with your first token")
+            .RequireAuthorization(ApiServiceExtensions.InviteePolicy);
+        return app;
+    }
+
+    public static async Task<Results<Ok<Page<ResearcherView>>, ValidationProblem>> ListResearchers(int? offset, int? limit, IQuerySession session, CancellationToken cancellationToken)
+    {
+        var paging = Paging.Validate(offset, limit, MaxPageSize);
+        if (paging.Errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(paging.Errors);
+        }
+        var total = await session.Query<ResearcherProfile>().CountAsync(cancellationToken);
+        var rows = await session.Query<ResearcherProfile>().OrderBy(r => r.JoinedAt).Skip(paging.Offset).Take(paging.Limit).ToListAsync(cancellationToken);
+        return TypedResults.Ok(new Page<ResearcherView>([.. rows.Select(r => r.ToView())], total, paging.Offset, paging.Limit));
+    }
+
+    public static async Task<Results<Ok<ResearcherPage>, ProblemHttpResult>> GetResearcher(string handle, IQuerySession session, CancellationToken cancellationToken)
+    {
+        var profile = Guid.TryParse(handle, out var id)
+            ? await session.LoadAsync<ResearcherProfile>(id, cancellationToken)
+            : await session.Query<ResearcherProfile>().FirstOrDefaultAsync(r => r.Handle == handle, cancellationToken);
+        if (profile is null)
+        {
+            return Problems.NotFound($"Nobody in the lab is called {handle}.");
+        }
+        var member = profile.Id;
+        var ideas = await session.Query<IdeaSummary>()
+            .Where(i => i.Members.Contains(member) || i.FormerMembers.Contains(member) || i.ProposedBy == member)
+            .OrderByDescending(i => i.LastActivityAt)
+            .ToListAsync(cancellationToken);
+        static IdeaRef Ref(IdeaSummary i) => new(i.Id, i.Title, i.Status);
+        return TypedResults.Ok(new ResearcherPage(
+            profile.ToView(),
+            [.. ideas.Where(i => i.Members.Contains(member)).Select(Ref)],
+            [.. ideas.Where(i => i.FormerMembers.Contains(member) && !i.Members.Contains(member)).Select(Ref)],
+            [.. ideas.Where(i => i.ProposedBy == member).Select(Ref)]));
+    }
+
+    public static async Task<Created<IssuedInvitation>> Invite(ClaimsPrincipal user, IGrainFactory grains)
+    {
+        var invitation = await grains.GetGrain<IResearcherGrain>(user.MemberId()).Invite();
+        return TypedResults.Created($"/api/v1/invitations/{invitation.Id}", invitation);
+    }
+
+    public static async Task<Results<Created<Joined>, ValidationProblem>> JoinWithInvitation(JoinLab join, ClaimsPrincipal invitee, IGrainFactory grains)
+    {
+        var errors = ResearcherRules.Validate(join);
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors, title: "You cannot join with these details");
+        }
+        var joined = await grains.GetGrain<IResearcherGrain>(Guid.CreateVersion7()).JoinInvited(join, invitee.InvitationId());
+        return TypedResults.Created($"/api/v1/researchers/{joined.Researcher.Handle}", joined);
+    }
+}
