@@ -12,12 +12,13 @@ if (Console.IsOutputRedirected)
 var root = new RootCommand("Lab: a research lab in a box.")
 {
     UpCommand.Create(),
+    Lab.Cli.Train.TrainCommand.Create(),
     LoginCommand.Create(),
     IdeasCommand.Create(),
     TeamsCommand.Create(),
     NotesCommand.Create(),
     SearchCommand.Create(),
     FeedCommand.Create(),
-    BenchCommand.Create(SchedulerBenchCommand.Create()),
+    BenchCommand.Create(SchedulerBenchCommand.Create(), MoeBenchCommand.Create()),
 };
 return await root.Parse(args).InvokeAsync();

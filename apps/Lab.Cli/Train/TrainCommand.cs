@@ -1,0 +1,46 @@
+using System.CommandLine;
+using Lab.Training.Configuration;
+
+namespace Lab.Cli.Train;
+
+/// <summary>
+/// <c>lab train</c>: trains a mixture-of-experts language model on this machine, with live progress (a bar, or JSON
+/// lines with <c>--json</c>), checkpoints, and exact resume.
+/// </summary>
+public static class TrainCommand
+{
+    public static Command Create()
+    {
+        var preset = new Option<string?>("--preset") { Description = $"Start from a named configuration: {string.Join(" or ", Presets.Names)} (default {Presets.Small})." };
+        var config = new Option<string?>("--config") { Description = "Start from a JSON configuration file (it may name a \"preset\" and change only some fields)." };
+        var data = new Option<string?>("--data") { Description = "Training text: 'synthetic' (the built-in multi-domain corpus) or a UTF-8 file or folder." };
+        var tokenizer = new Option<TokenizerKind?>("--tokenizer") { Description = "Tokenisation: byte, char or bpe." };
+        var steps = new Option<int?>("--steps") { Description = "Total optimizer steps of the run; with --resume, the run continues up to this total." };
+        var output = new Option<string>("--out") { Description = "Folder for checkpoints.", DefaultValueFactory = _ => Path.Combine("runs", "train") };
+        var resume = new Option<bool>("--resume") { Description = "Continue from the newest valid checkpoint in --out (with its saved configuration unless --preset or --config is given)." };
+        var seed = new Option<long?>("--seed") { Description = "Seed of the weights, the synthetic corpus and the batch order." };
+        var threads = new Option<int?>("--threads") { Description = "Compute threads (0: one per core)." };
+        var json = new Option<bool>("--json") { Description = "Write one JSON object per line on standard output instead of a progress bar." };
+
+        var command = new Command("train", "Train a DeepSeek-style mixture-of-experts language model. SIGINT/SIGTERM or a line 'stop' on standard input save a checkpoint and stop at the next step; SIGUSR1 or a line 'checkpoint' save one and carry on.")
+        {
+            preset, config, data, tokenizer, steps, output, resume, seed, threads, json,
+        };
+        command.SetAction((parse, cancellationToken) =>
+        {
+            var request = new TrainRequest(
+                parse.GetValue(preset),
+                parse.GetValue(config),
+                parse.GetValue(data),
+                parse.GetValue(tokenizer),
+                parse.GetValue(steps),
+                parse.GetValue(output)!,
+                parse.GetValue(resume),
+                parse.GetValue(seed),
+                parse.GetValue(threads));
+            ITrainOutput sink = parse.GetValue(json) ? new JsonTrainOutput() : new ConsoleTrainOutput();
+            return TrainRunner.RunAsync(request, sink, cancellationToken);
+        });
+        return command;
+    }
+}

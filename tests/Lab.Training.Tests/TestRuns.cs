@@ -1,0 +1,47 @@
+using Lab.Training.Configuration;
+using Lab.Training.Engine;
+
+namespace Lab.Training.Tests;
+
+/// <summary>Small, fast, seeded runs shared by the engine tests.</summary>
+internal static class TestRuns
+{
+    /// <summary>The tiny preset on a small synthetic corpus, two threads, evaluation and logging every step where asked.</summary>
+    public static RunConfig Tiny(int steps = 40, long seed = 7) => Presets.Get(Presets.Tiny) with
+    {
+        Training = Presets.Get(Presets.Tiny).Training with
+        {
+            Steps = steps,
+            Seed = seed,
+            Threads = 2,
+            LogEvery = 1,
+            EvalEvery = 1000,
+            CheckpointEvery = 1000,
+            WarmupSteps = Math.Min(10, steps / 4),
+        },
+        Data = Presets.Get(Presets.Tiny).Data with { SyntheticChars = 60_000 },
+    };
+
+    public static List<TrainingEvent> Run(RunConfig config, string output, TrainingControl? control = null, Action<TrainingEvent>? onEvent = null)
+    {
+        var events = new List<TrainingEvent>();
+        control ??= new TrainingControl();
+        using var trainer = Trainer.Start(config, output, Collect(events, onEvent));
+        trainer.Run(control);
+        return events;
+    }
+
+    public static List<TrainingEvent> Resume(RunConfig config, string output, TrainingControl? control = null)
+    {
+        var events = new List<TrainingEvent>();
+        using var trainer = Trainer.Resume(config, output, Collect(events, null));
+        trainer.Run(control ?? new TrainingControl());
+        return events;
+    }
+
+    private static Action<TrainingEvent> Collect(List<TrainingEvent> events, Action<TrainingEvent>? onEvent) => e =>
+    {
+        events.Add(e);
+        onEvent?.Invoke(e);
+    };
+}
