@@ -115,6 +115,29 @@ public sealed class AuthenticationTests(ApiFixture api)
     }
 
     [Fact]
+    public async Task Only_operators_may_revoke_another_members_tokens()
+    {
+        var leaver = api.Grains.GetGrain<IResearcherGrain>(Guid.CreateVersion7());
+        var leaverView = await leaver.Join(new JoinLab($"leaver{Guid.NewGuid():N}"[..20], "Leaving Member"), operatesLab: false);
+        var leaverToken = await leaver.IssueToken("old laptop");
+        var peer = api.Grains.GetGrain<IResearcherGrain>(Guid.CreateVersion7());
+        await peer.Join(new JoinLab($"peer{Guid.NewGuid():N}"[..20], "Peer"), operatesLab: false);
+        using var peerClient = api.ClientWith((await peer.IssueToken("cli")).Token);
+        var path = $"/api/v1/researchers/{leaverView.Id}/tokens/{leaverToken.Id}";
+        var before = await api.EventCountAsync();
+
+        using var refused = await peerClient.DeleteAsync(path);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal(before, await api.EventCountAsync());
+
+        using var revoked = await api.Http.DeleteAsync(path);
+        Assert.Equal(HttpStatusCode.OK, revoked.StatusCode);
+        using var leaverClient = api.ClientWith(leaverToken.Token);
+        using var after = await leaverClient.GetAsync("/api/v1/me");
+        Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
+    }
+
+    [Fact]
     public async Task Only_operators_may_register_nodes()
     {
         var memberId = Guid.CreateVersion7();

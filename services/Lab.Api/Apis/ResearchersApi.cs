@@ -26,6 +26,13 @@ public static class ResearchersApi
         researchers.MapGet("/{handle}", GetResearcher).WithName(nameof(GetResearcher))
             .WithSummary("A member's page (by handle or id): their teams now and before, and the ideas they proposed");
 
+        researchers.MapGet("/{id:guid}/tokens", MemberTokens).WithName(nameof(MemberTokens))
+            .WithSummary("Operators: a member's tokens (never their secrets), e.g. of someone who left")
+            .RequireAuthorization(ApiServiceExtensions.OperatorPolicy);
+        researchers.MapDelete("/{id:guid}/tokens/{tokenId:guid}", RevokeMemberToken).WithName(nameof(RevokeMemberToken))
+            .WithSummary("Operators: revoke a member's token, e.g. of someone who left the lab")
+            .RequireAuthorization(ApiServiceExtensions.OperatorPolicy);
+
         app.MapPost("/api/v1/invitations", Invite).WithTags("Researchers").WithName(nameof(Invite))
             .WithSummary("Invite someone: the code is shown once and lets one person join within a week");
         app.MapPost("/api/v1/join", JoinWithInvitation).WithTags("Researchers").WithName(nameof(JoinWithInvitation))
@@ -66,6 +73,18 @@ public static class ResearchersApi
             [.. ideas.Where(i => i.Members.Contains(member)).Select(Ref)],
             [.. ideas.Where(i => i.FormerMembers.Contains(member) && !i.Members.Contains(member)).Select(Ref)],
             [.. ideas.Where(i => i.ProposedBy == member).Select(Ref)]));
+    }
+
+    public static async Task<Results<Ok<IReadOnlyList<TokenView>>, ProblemHttpResult>> MemberTokens(Guid id, IGrainFactory grains)
+    {
+        var member = grains.GetGrain<IResearcherGrain>(id);
+        return await member.Get() is null ? Problems.NotFound($"No member has the id {id}.") : TypedResults.Ok(await member.Tokens());
+    }
+
+    public static async Task<Results<Ok<TokenView>, ProblemHttpResult>> RevokeMemberToken(Guid id, Guid tokenId, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        var member = grains.GetGrain<IResearcherGrain>(id);
+        return await member.Get() is null ? Problems.NotFound($"No member has the id {id}.") : TypedResults.Ok(await member.RevokeToken(tokenId, user.MemberId()));
     }
 
     public static async Task<Created<IssuedInvitation>> Invite(ClaimsPrincipal user, IGrainFactory grains)
