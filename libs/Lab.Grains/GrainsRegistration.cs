@@ -9,6 +9,7 @@ public static class GrainsRegistration
     public static IServiceCollection AddLabGrains(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<Pool.PoolOptions>().BindConfiguration(Pool.PoolOptions.Section);
         return services;
     }
 }

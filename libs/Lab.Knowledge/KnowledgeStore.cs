@@ -66,5 +66,6 @@ public static class KnowledgeStore
         options.Events.AddEventTypes([typeof(InvitationIssued), typeof(InvitationAccepted), typeof(MemberInvitedSomeone)]);
         options.Projections.Add<InvitationProjection>(ProjectionLifecycle.Inline);
         options.Schema.For<Invitation>().UniqueIndex(x => x.Hash);
+        Runs.RunsKnowledge.Register(options);
     }
 }

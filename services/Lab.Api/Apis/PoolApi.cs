@@ -11,10 +11,10 @@ public static class PoolApi
 
         pool.MapGet("/", GetPool)
             .WithName(nameof(GetPool))
-            .WithSummary("Nodes and devices of the shared pool");
+            .WithSummary("The shared pool: nodes, devices, utilisation, running runs, the queue with reasons and estimated starts, fair shares");
         pool.MapPost("/heartbeats", Heartbeat)
             .WithName(nameof(Heartbeat))
-            .WithSummary("A worker says its node is alive and which devices it offers (operators only)")
+            .WithSummary("A worker says its node is alive, which devices it offers and what its runs did; the answer says what it should run (operators only)")
             .RequireAuthorization(Infrastructure.ApiServiceExtensions.OperatorPolicy);
         return app;
     }
@@ -22,7 +22,7 @@ public static class PoolApi
     public static async Task<Ok<PoolView>> GetPool(IGrainFactory grains) =>
         TypedResults.Ok(await grains.GetGrain<IPoolGrain>(0).Get());
 
-    public static async Task<Results<Ok<NodeView>, ValidationProblem>> Heartbeat(NodeHeartbeat heartbeat, IGrainFactory grains)
+    public static async Task<Results<Ok<NodeOrders>, ValidationProblem>> Heartbeat(NodeHeartbeat heartbeat, IGrainFactory grains)
     {
         var errors = PoolRules.Validate(heartbeat);
         if (errors.Count > 0)

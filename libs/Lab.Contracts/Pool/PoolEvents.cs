@@ -1,0 +1,15 @@
+namespace Lab.Contracts.Pool;
+
+// The pool's own stream: which nodes it counts on. Heartbeats themselves are soft state and are not recorded;
+// only a node joining (or coming back, or changing its devices) and a node being declared lost are.
+
+public sealed record NodeJoined(string Node, IReadOnlyList<DeviceView> Devices, string? WorkerUrl, DateTimeOffset At);
+
+/// <summary>The node stopped heart-beating: its leases are void and its runs were requeued.</summary>
+public sealed record NodeLost(string Node, DateTimeOffset LastSeen, DateTimeOffset At);
+
+public static class PoolStream
+{
+    /// <summary>The id of the pool's event stream (there is one pool).</summary>
+    public static readonly Guid Id = new("5f1e0c1a-9b7d-4c53-8a26-7d0f0b00c001");
+}

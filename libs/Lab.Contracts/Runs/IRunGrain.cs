@@ -1,0 +1,45 @@
+using Lab.Contracts.Pool;
+
+namespace Lab.Contracts.Runs;
+
+/// <summary>
+/// The single writer of one run's history, keyed by the run's id. The pool grain is its only caller for changes
+/// (placements, preemptions, what the worker reported), so the run's events and the pool's decisions never disagree.
+/// </summary>
+[Alias("lab.IRunGrain")]
+public interface IRunGrain : IGrainWithGuidKey
+{
+    /// <summary>Records the submission; the idea must exist. Submitting the same run twice is refused.</summary>
+    [Alias("submit")]
+    Task<RunView> Submit(SubmitRun run, Guid submittedBy);
+
+    /// <summary>The run, or null when it was never submitted.</summary>
+    [Alias("get"), Orleans.Concurrency.AlwaysInterleave]
+    Task<RunView?> Get();
+
+    [Alias("place")]
+    Task<RunView> Place(string node, IReadOnlyList<int> deviceIndexes, int attempt);
+
+    /// <summary>Records what the worker said about the current attempt (started, progress, checkpoint); reports of an older attempt are ignored.</summary>
+    [Alias("record")]
+    Task<RunView> Record(RunReport report);
+
+    [Alias("preempt")]
+    Task<RunView> Preempt(string node);
+
+    /// <summary>Ends the lease (accounting its device time) and puts the run back in the queue.</summary>
+    [Alias("requeue")]
+    Task<RunView> Requeue(string reason);
+
+    /// <summary>Ends the lease and records the end the worker reported: finished, failed, or (for a cancelled run) stopped.</summary>
+    [Alias("end")]
+    Task<RunView> End(RunReport report);
+
+    /// <summary>Fails a run the pool cannot place or whose process could not run.</summary>
+    [Alias("fail")]
+    Task<RunView> Fail(string reason);
+
+    /// <summary>Cancels the run: only the submitter or a member of the idea's team may. A running run is then stopped by its worker.</summary>
+    [Alias("cancel")]
+    Task<RunView> Cancel(Guid by);
+}

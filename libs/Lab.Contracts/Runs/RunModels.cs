@@ -1,0 +1,97 @@
+namespace Lab.Contracts.Runs;
+
+/// <summary>Where a run is in its life. Finished, failed and cancelled are final.</summary>
+public enum RunStatus
+{
+    /// <summary>Admitted and waiting for devices (first time, after stepping aside, or after its node was lost).</summary>
+    Queued,
+
+    /// <summary>Devices are leased to it; its node's worker has not started the training process yet.</summary>
+    Placed,
+
+    Running,
+
+    /// <summary>Asked to checkpoint and step aside (preempted or cancelled); it still holds its devices.</summary>
+    Stopping,
+
+    Finished,
+    Failed,
+    Cancelled,
+}
+
+/// <summary>What a member asks the pool to run: a training configuration for an idea.</summary>
+/// <param name="Config">The training engine's configuration as JSON, resolved (presets merged) and validated.</param>
+/// <param name="TotalSteps">The run's total step count (from the configuration).</param>
+/// <param name="Kind">The device kind it needs (<c>cpu</c>, <c>cuda</c>), or null for any.</param>
+[GenerateSerializer, Immutable, Alias("lab.submit-run")]
+public sealed record SubmitRun(
+    [property: Id(0)] Guid IdeaId,
+    [property: Id(1)] string Config,
+    [property: Id(2)] int TotalSteps,
+    [property: Id(3)] int Devices = 1,
+    [property: Id(4)] string? Kind = null);
+
+/// <summary>The final figures of a finished run, as the training engine reported them.</summary>
+[GenerateSerializer, Immutable, Alias("lab.run-outcome")]
+public sealed record RunOutcome(
+    [property: Id(0)] int Step,
+    [property: Id(1)] double? Loss,
+    [property: Id(2)] double? ValLoss,
+    [property: Id(3)] double TokensPerS,
+    [property: Id(4)] double ModelGflopsPerS,
+    [property: Id(5)] double ExpertLoadMaxOverMean,
+    [property: Id(6)] string Checkpoint);
+
+/// <summary>One line of a run's history: what happened, when, in words.</summary>
+[GenerateSerializer, Immutable, Alias("lab.run-history")]
+public sealed record RunHistoryEntry(
+    [property: Id(0)] DateTimeOffset At,
+    [property: Id(1)] string Event,
+    [property: Id(2)] string Detail);
+
+/// <summary>One point of a run's learning curve (sampled).</summary>
+[GenerateSerializer, Immutable, Alias("lab.run-point")]
+public sealed record RunPoint(
+    [property: Id(0)] int Step,
+    [property: Id(1)] double? Loss,
+    [property: Id(2)] double? ValLoss,
+    [property: Id(3)] double? TokensPerS,
+    [property: Id(4)] double? ExpertLoadMaxOverMean,
+    [property: Id(5)] DateTimeOffset At);
+
+[GenerateSerializer, Immutable, Alias("lab.run")]
+public sealed record RunView(
+    [property: Id(0)] Guid Id,
+    [property: Id(1)] Guid IdeaId,
+    [property: Id(2)] Guid SubmittedBy,
+    [property: Id(3)] DateTimeOffset SubmittedAt,
+    [property: Id(4)] RunStatus Status,
+    [property: Id(5)] int Devices,
+    [property: Id(6)] string? Kind,
+    [property: Id(7)] int TotalSteps,
+    [property: Id(8)] int Step,
+    [property: Id(9)] double? Loss,
+    [property: Id(10)] double? ValLoss,
+    [property: Id(11)] double? TokensPerS,
+    [property: Id(12)] string? Node,
+    [property: Id(13)] IReadOnlyList<int> DeviceIndexes,
+    [property: Id(14)] int Attempts,
+    [property: Id(15)] int Preemptions,
+    [property: Id(16)] int CheckpointStep,
+    [property: Id(17)] double DeviceSeconds,
+    [property: Id(18)] RunOutcome? Outcome,
+    [property: Id(19)] string? FailureReason,
+    [property: Id(20)] string Config,
+    [property: Id(21)] long Version,
+    [property: Id(22)] IReadOnlyList<RunHistoryEntry> History)
+{
+    public bool IsOver => RunRules.IsOver(Status);
+}
+
+/// <summary>Device time an idea's runs have used: information about cost, never a quota.</summary>
+[GenerateSerializer, Immutable, Alias("lab.idea-compute")]
+public sealed record IdeaCompute(
+    [property: Id(0)] Guid IdeaId,
+    [property: Id(1)] int Runs,
+    [property: Id(2)] int RunsFinished,
+    [property: Id(3)] double DeviceSeconds);

@@ -1,0 +1,42 @@
+namespace Lab.Contracts.Runs;
+
+public static class RunRules
+{
+    public const int MaxDevicesPerRun = Pool.PoolRules.MaxDevicesPerNode;
+    public const int ConfigMaxLength = 64 * 1024;
+    public static readonly IReadOnlyList<string> Kinds = ["cpu", "cuda"];
+
+    public static bool IsOver(RunStatus status) => status is RunStatus.Finished or RunStatus.Failed or RunStatus.Cancelled;
+
+    /// <summary>The checks of a submission that do not need the training engine (which checks the configuration itself).</summary>
+    public static Dictionary<string, string[]> Validate(SubmitRun? run)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (run is null)
+        {
+            errors["body"] = ["A JSON body describing the run is required."];
+            return errors;
+        }
+        if (run.IdeaId == Guid.Empty)
+        {
+            errors["ideaId"] = ["The run must name the idea it is for (ideaId)."];
+        }
+        if (string.IsNullOrWhiteSpace(run.Config) || run.Config.Length > ConfigMaxLength)
+        {
+            errors["config"] = [$"The training configuration is required and must be at most {ConfigMaxLength} characters of JSON."];
+        }
+        if (run.TotalSteps < 1)
+        {
+            errors["config"] = ["The training configuration must ask for at least one step."];
+        }
+        if (run.Devices is < 1 or > MaxDevicesPerRun)
+        {
+            errors["devices"] = [$"A run uses 1 to {MaxDevicesPerRun} devices, all on one node."];
+        }
+        if (run.Kind is not null && !Kinds.Contains(run.Kind))
+        {
+            errors["kind"] = [$"The device kind must be one of {string.Join(", ", Kinds)}, or left out for any."];
+        }
+        return errors;
+    }
+}

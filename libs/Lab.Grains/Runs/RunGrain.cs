@@ -1,0 +1,216 @@
+using Lab.Contracts;
+using Lab.Contracts.Ideas;
+using Lab.Contracts.Pool;
+using Lab.Contracts.Runs;
+using Lab.Knowledge.Runs;
+using Marten;
+
+namespace Lab.Grains.Runs;
+
+/// <summary>
+/// One run's history. The state is the run's Marten stream: rebuilt on activation, appended at the version this grain
+/// last saw. The pool grain tells it what the pool decided and what the worker reported; it records only what is
+/// consistent with where the run is (a late report of an earlier placement changes nothing).
+/// </summary>
+public sealed class RunGrain(IDocumentStore store, TimeProvider clock, IGrainFactory grains) : Grain, IRunGrain
+{
+    private RunSummary? _run;
+
+    private Guid Id => this.GetPrimaryKey();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken) => await ReloadAsync(cancellationToken);
+
+    public async Task<RunView> Submit(SubmitRun run, Guid submittedBy)
+    {
+        Refusals.ThrowIfAny(RunRules.Validate(run));
+        if (_run is not null)
+        {
+            throw new LabRefusedException($"Run {Id} has already been submitted.", LabRefusal.Conflict);
+        }
+        if (await grains.GetGrain<IIdeaGrain>(run.IdeaId).Get() is null)
+        {
+            throw new LabRefusedException($"No idea has the id {run.IdeaId}.", LabRefusal.NotFound);
+        }
+        var submitted = new RunSubmitted(Id, run.IdeaId, submittedBy, run.Config, run.TotalSteps, run.Devices, run.Kind, clock.GetUtcNow());
+        await using var session = store.LightweightSession();
+        session.Events.StartStream<RunSummary>(Id, submitted);
+        await session.SaveChangesAsync();
+        _run = RunSummaryProjection.Create(submitted);
+        _run.Version = 1;
+        return _run.ToView();
+    }
+
+    public Task<RunView?> Get() => Task.FromResult(_run?.ToView());
+
+    public Task<RunView> Place(string node, IReadOnlyList<int> deviceIndexes, int attempt)
+    {
+        var run = RequireRun();
+        if (run.Status != RunStatus.Queued)
+        {
+            throw new LabRefusedException($"Only a waiting run can be placed; this one is {run.Status}.", LabRefusal.Conflict);
+        }
+        return AppendAsync(new RunPlaced(Id, node, [.. deviceIndexes], attempt, clock.GetUtcNow()));
+    }
+
+    public Task<RunView> Record(RunReport report)
+    {
+        var run = RequireRun();
+        if (!IsCurrent(run, report))
+        {
+            return Task.FromResult(run.ToView());
+        }
+        var now = clock.GetUtcNow();
+        return report.Kind switch
+        {
+            RunReportKind.Started when run.Status == RunStatus.Placed => AppendAsync(report.Resumed
+                ? new RunResumed(Id, report.Attempt, report.Step, now)
+                : new RunStarted(Id, report.Attempt, now)),
+            RunReportKind.Progress when report.Step >= run.Step || report.ValLoss is not null =>
+                AppendAsync(new RunProgressed(Id, report.Step, Finite(report.Loss), Finite(report.ValLoss), Finite(report.TokensPerS), Finite(report.ExpertLoadMaxOverMean), now)),
+            RunReportKind.Checkpointed when report.Checkpoint is not null && report.Step > run.CheckpointStep =>
+                AppendAsync(new RunCheckpointed(Id, report.Step, report.Checkpoint, now)),
+            _ => Task.FromResult(run.ToView()),
+        };
+    }
+
+    public Task<RunView> Preempt(string node)
+    {
+        var run = RequireRun();
+        if (run.Node != node || run.Status is not (RunStatus.Placed or RunStatus.Running))
+        {
+            throw new LabRefusedException($"Only a run holding devices on {node} can be preempted; this one is {run.Status}.", LabRefusal.Conflict);
+        }
+        return AppendAsync(new RunPreempted(Id, node, clock.GetUtcNow()));
+    }
+
+    public Task<RunView> Requeue(string reason)
+    {
+        var run = RequireRun();
+        if (RunRules.IsOver(run.Status))
+        {
+            return run.HoldsLease ? AppendAsync(Release(run)) : Task.FromResult(run.ToView());
+        }
+        if (!run.HoldsLease)
+        {
+            return Task.FromResult(run.ToView());
+        }
+        return AppendAsync(Release(run), new RunRequeued(Id, reason, run.CheckpointStep, clock.GetUtcNow()));
+    }
+
+    public async Task<RunView> End(RunReport report)
+    {
+        var run = RequireRun();
+        if (!IsCurrent(run, report) || !report.EndsLease)
+        {
+            return run.ToView();
+        }
+        var now = clock.GetUtcNow();
+        var changes = new List<object>();
+        if (report.Checkpoint is not null && report.Step > run.CheckpointStep)
+        {
+            changes.Add(new RunCheckpointed(Id, report.Step, report.Checkpoint, now));
+        }
+        changes.Add(Release(run));
+        if (!RunRules.IsOver(run.Status))
+        {
+            changes.Add(report.Kind switch
+            {
+                RunReportKind.Finished => new RunFinished(Id, new RunOutcome(report.Step, Finite(report.Loss), Finite(report.ValLoss),
+                    Finite(report.TokensPerS) ?? 0, Finite(report.ModelGflopsPerS) ?? 0, Finite(report.ExpertLoadMaxOverMean) ?? 0, report.Checkpoint ?? ""), now),
+                RunReportKind.Failed => new RunFailed(Id, report.Message ?? "The training process failed.", report.Step, now),
+                _ => new RunRequeued(Id, run.Status == RunStatus.Stopping ? "stepped aside for an idea below its fair share" : $"its worker stopped it: {report.Message ?? "worker shutting down"}",
+                    Math.Max(run.CheckpointStep, report.Checkpoint is null ? 0 : report.Step), now),
+            });
+        }
+        return await AppendAsync([.. changes]);
+    }
+
+    public Task<RunView> Fail(string reason)
+    {
+        var run = RequireRun();
+        if (RunRules.IsOver(run.Status))
+        {
+            return Task.FromResult(run.ToView());
+        }
+        var now = clock.GetUtcNow();
+        return run.HoldsLease
+            ? AppendAsync(Release(run), new RunFailed(Id, reason, run.Step, now))
+            : AppendAsync(new RunFailed(Id, reason, run.Step, now));
+    }
+
+    public async Task<RunView> Cancel(Guid by)
+    {
+        var run = RequireRun();
+        if (run.SubmittedBy != by)
+        {
+            var idea = await grains.GetGrain<IIdeaGrain>(run.IdeaId).Get();
+            if (idea is null || !idea.Members.Contains(by))
+            {
+                throw new LabRefusedException("Only the member who submitted a run or a member of its idea's team can cancel it.", LabRefusal.Forbidden);
+            }
+        }
+        if (RunRules.IsOver(run.Status))
+        {
+            throw new LabRefusedException($"The run is already {run.Status.ToString().ToLowerInvariant()}.", LabRefusal.Conflict);
+        }
+        return await AppendAsync(new RunCancelled(Id, by, clock.GetUtcNow()));
+    }
+
+    private RunLeaseReleased Release(RunSummary run)
+    {
+        var now = clock.GetUtcNow();
+        var seconds = run.LeaseStartedAt is { } since ? Math.Max(0, (now - since).TotalSeconds) : 0;
+        return new RunLeaseReleased(Id, run.IdeaId, run.Node ?? "", run.DeviceIndexes.Count, seconds, now);
+    }
+
+    /// <summary>A figure the engine could not compute (NaN, infinite) is recorded as unknown.</summary>
+    private static double? Finite(double? value) => value is { } v && double.IsFinite(v) ? v : null;
+
+    private static bool IsCurrent(RunSummary run, RunReport report) => run.HoldsLease && report.Attempt == run.Attempts;
+
+    /// <summary>
+    /// Appends at the version this grain last saw; a finished run's knowledge entry is written in the same transaction.
+    /// If anything fails, the state is rebuilt from the store, so memory never holds what PostgreSQL does not.
+    /// </summary>
+    private async Task<RunView> AppendAsync(params object[] changes)
+    {
+        var run = RequireRun();
+        var version = run.Version;
+        try
+        {
+            foreach (var change in changes)
+            {
+                RunSummaryProjection.Evolve(run, change);
+            }
+            await using var session = store.LightweightSession();
+            session.Events.Append(Id, version + changes.Length, changes);
+            if (changes.OfType<RunFinished>().Any())
+            {
+                var idea = await grains.GetGrain<IIdeaGrain>(run.IdeaId).Get();
+                session.Store(RunEntry.From(run, idea?.Title ?? run.IdeaId.ToString()));
+            }
+            await session.SaveChangesAsync();
+        }
+        catch (JasperFx.ConcurrencyException)
+        {
+            await ReloadAsync(CancellationToken.None);
+            throw new LabRefusedException("The run changed at the same time through another path; nothing was written. Try again.", LabRefusal.Conflict);
+        }
+        catch
+        {
+            await ReloadAsync(CancellationToken.None);
+            throw;
+        }
+        run.Version = version + changes.Length;
+        return run.ToView();
+    }
+
+    private async Task ReloadAsync(CancellationToken cancellationToken)
+    {
+        await using var session = store.QuerySession();
+        _run = await session.Events.AggregateStreamAsync<RunSummary>(Id, token: cancellationToken);
+    }
+
+    private RunSummary RequireRun() =>
+        _run ?? throw new LabRefusedException($"No run has the id {Id}.", LabRefusal.NotFound);
+}
