@@ -6,14 +6,17 @@ namespace Lab.Training.Tests;
 /// <summary>Small, fast, seeded runs shared by the engine tests.</summary>
 internal static class TestRuns
 {
-    /// <summary>The tiny preset on a small synthetic corpus, two threads, evaluation and logging every step where asked.</summary>
+    /// <summary>
+    /// The tiny preset on a small synthetic corpus, logging every step. One thread: tiny matmuls gain little from a
+    /// second, and a second thread waiting on a busy core (other test projects run alongside) costs a lot.
+    /// </summary>
     public static RunConfig Tiny(int steps = 40, long seed = 7) => Presets.Get(Presets.Tiny) with
     {
         Training = Presets.Get(Presets.Tiny).Training with
         {
             Steps = steps,
             Seed = seed,
-            Threads = 2,
+            Threads = 1,
             LogEvery = 1,
             EvalEvery = 1000,
             CheckpointEvery = 1000,
@@ -31,13 +34,17 @@ internal static class TestRuns
         return events;
     }
 
-    public static List<TrainingEvent> Resume(RunConfig config, string output, TrainingControl? control = null)
+    public static List<TrainingEvent> Resume(RunConfig config, string output, TrainingControl? control = null, Action<TrainingEvent>? onEvent = null)
     {
         var events = new List<TrainingEvent>();
-        using var trainer = Trainer.Resume(config, output, Collect(events, null));
+        using var trainer = Trainer.Resume(config, output, Collect(events, onEvent));
         trainer.Run(control ?? new TrainingControl());
         return events;
     }
+
+    /// <summary>Training loss of every step, by step.</summary>
+    public static SortedDictionary<int, double> Losses(IEnumerable<TrainingEvent> events) =>
+        new(events.OfType<ProgressEvent>().ToDictionary(p => p.Step, p => p.Loss));
 
     private static Action<TrainingEvent> Collect(List<TrainingEvent> events, Action<TrainingEvent>? onEvent) => e =>
     {
