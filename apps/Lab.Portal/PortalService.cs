@@ -18,6 +18,7 @@ public static class PortalService
         app.UseAntiforgery();
         app.MapDefaultEndpoints();
         app.MapPortalLogin();
+        app.MapPortalStyles();
         app.MapRazorComponents<App>();
         return app;
     }

@@ -1,13 +1,16 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Lab.Contracts.Ideas;
 using Lab.Contracts.Researchers;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Lab.Portal.Clients;
 
-/// <summary>The portal reads and writes only through the public REST API, like any other client.</summary>
+/// <summary>
+/// The portal reads and writes only through the public REST API, like any other client. Paths are relative
+/// to <c>/api/v1/</c>. A rejected token surfaces as an <see cref="HttpRequestException"/> with status 401,
+/// which pages turn into a trip back to the login page.
+/// </summary>
 public sealed class LabApiClient(HttpClient http)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
@@ -21,31 +24,68 @@ public sealed class LabApiClient(HttpClient http)
         return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<ResearcherView>(Json, cancellationToken) : null;
     }
 
-    public async Task<IdeaPage> ListIdeasAsync(int offset, int limit, CancellationToken cancellationToken = default) =>
-        await http.GetFromJsonAsync<IdeaPage>($"/api/v1/ideas?offset={offset}&limit={limit}", Json, cancellationToken)
-            ?? new IdeaPage([], 0, offset, limit);
-
-    /// <summary>Proposes an idea; on refusal returns the API's problem (with field errors) instead.</summary>
-    public async Task<(IdeaView? Idea, ApiProblem? Problem)> ProposeIdeaAsync(ProposeIdea proposal, CancellationToken cancellationToken = default)
+    /// <summary>Reads <paramref name="path"/>; null when there is nothing there (404).</summary>
+    public async Task<T?> GetAsync<T>(string path, CancellationToken cancellationToken = default) where T : class
     {
-        using var response = await http.PostAsJsonAsync("/api/v1/ideas", proposal, Json, cancellationToken);
-        if (response.IsSuccessStatusCode)
+        using var response = await http.GetAsync(Api(path), cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound)
         {
-            return (await response.Content.ReadFromJsonAsync<IdeaView>(Json, cancellationToken), null);
-        }
-        if (response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.Conflict)
-        {
-            var problem = await response.Content.ReadFromJsonAsync<ApiProblem>(Json, cancellationToken);
-            return (null, problem ?? new ApiProblem { Title = $"The API refused ({(int)response.StatusCode})." });
+            return null;
         }
         response.EnsureSuccessStatusCode();
-        return (null, null);
+        return await response.Content.ReadFromJsonAsync<T>(Json, cancellationToken);
     }
+
+    public Task<ApiResult<T>> PostAsync<T>(string path, object? body, CancellationToken cancellationToken = default) where T : class =>
+        SendAsync<T>(HttpMethod.Post, path, body, cancellationToken);
+
+    public Task<ApiResult<T>> PutAsync<T>(string path, object body, CancellationToken cancellationToken = default) where T : class =>
+        SendAsync<T>(HttpMethod.Put, path, body, cancellationToken);
+
+    /// <summary>A write: the API's answer, or its refusal (bad input, not allowed, not found, conflict) as a problem to show.</summary>
+    private async Task<ApiResult<T>> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken cancellationToken) where T : class
+    {
+        using var request = new HttpRequestMessage(method, Api(path));
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body, body.GetType(), options: Json);
+        }
+        using var response = await http.SendAsync(request, cancellationToken);
+        if (response.IsSuccessStatusCode)
+        {
+            return new ApiResult<T>(await response.Content.ReadFromJsonAsync<T>(Json, cancellationToken), null);
+        }
+        if (response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.Forbidden or HttpStatusCode.NotFound or HttpStatusCode.Conflict)
+        {
+            return new ApiResult<T>(null, await ProblemOfAsync(response, cancellationToken));
+        }
+        response.EnsureSuccessStatusCode();
+        return new ApiResult<T>(null, null);
+    }
+
+    private static async Task<ApiProblem> ProblemOfAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var fallback = new ApiProblem { Title = $"The API refused ({(int)response.StatusCode}).", Status = (int)response.StatusCode };
+        try
+        {
+            return await response.Content.ReadFromJsonAsync<ApiProblem>(Json, cancellationToken) ?? fallback;
+        }
+        catch (Exception e) when (e is JsonException or NotSupportedException)
+        {
+            return fallback;
+        }
+    }
+
+    private static string Api(string path) => "/api/v1/" + path.TrimStart('/');
 }
 
-public sealed record IdeaPage(IReadOnlyList<IdeaView> Items, int Total, int Offset, int Limit);
+/// <summary>What a write came to: the written thing, or the problem to show beside the form.</summary>
+public sealed record ApiResult<T>(T? Value, ApiProblem? Problem) where T : class;
 
 public sealed class ApiProblem : ProblemDetails
 {
     public Dictionary<string, string[]> Errors { get; set; } = [];
+
+    /// <summary>A problem the portal found before asking the API (so nothing was sent, and nothing written).</summary>
+    public static ApiProblem Field(string field, string message) => new() { Title = "Please check the form.", Errors = { [field] = [message] } };
 }
