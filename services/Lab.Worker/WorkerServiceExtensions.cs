@@ -9,6 +9,7 @@ public static class WorkerServiceExtensions
         builder.Services.Configure<WorkerOptions>(builder.Configuration.GetSection(WorkerOptions.Section));
         builder.Services.AddSingleton<NodeIdentity>();
         builder.Services.AddSingleton<HeartbeatStatus>();
+        builder.Services.AddSingleton<RunSupervisor>();
         var token = builder.Configuration[$"{WorkerOptions.Section}:Token"];
         builder.Services.AddHttpClient<PoolClient>(http =>
         {
@@ -35,4 +36,27 @@ public sealed class WorkerOptions
 
     /// <summary>An operator's access token: registering a node is operating the lab.</summary>
     public string? Token { get; set; }
+
+    /// <summary>
+    /// The command that runs the training engine, e.g. <c>dotnet /opt/lab/lab.dll</c> or <c>/usr/local/bin/lab</c>
+    /// (<c>train ...</c> is appended). Unset inside <c>lab up</c>, which runs its own program.
+    /// </summary>
+    public string? TrainCommand { get; set; }
+
+    /// <summary>Where runs keep their configuration and checkpoints (one folder per run); shared by all nodes where possible.</summary>
+    public string? CheckpointRoot { get; set; }
+
+    /// <summary>How long a run asked to stop may take to checkpoint before it is killed.</summary>
+    public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Lab's data folder as <c>lab up</c> picks it (<c>LAB_DATA_DIR</c>, else /var/lib/lab for root, else ~/.local/share/lab), plus <c>checkpoints</c>.</summary>
+    public static string DefaultCheckpointRoot()
+    {
+        var data = Environment.GetEnvironmentVariable("LAB_DATA_DIR") is { Length: > 0 } configured
+            ? configured
+            : Environment.UserName == "root"
+                ? "/var/lib/lab"
+                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share", "lab");
+        return Path.Combine(data, "checkpoints");
+    }
 }

@@ -17,6 +17,7 @@ public sealed class ServiceProcess : IAsyncDisposable
     }
 
     public string Url { get; }
+    public int ProcessId => _process.Id;
     public string Output => string.Join(Environment.NewLine, _output);
 
     /// <summary>Starts <c>services/Lab.{name}</c> (or <c>apps/Lab.{name}</c>) on a free port and waits until <c>/alive</c> answers.</summary>

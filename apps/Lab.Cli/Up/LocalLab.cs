@@ -56,6 +56,7 @@ public sealed class LocalLab : IAsyncDisposable
                 lab.LoginLines.Add($"Token file {Path.GetFullPath(options.TokenFile)}");
             }
             settings["Worker:Token"] = login.Token;
+            settings["Worker:CheckpointRoot"] = Path.Combine(options.DataDirectory, "checkpoints");
             progress.Report("Starting the worker with this machine's devices");
             await lab.StartServiceAsync("Lab.Worker", endpoints[LabServices.Worker], settings, WorkerService.Build, cancellationToken);
             progress.Report("Starting the portal");

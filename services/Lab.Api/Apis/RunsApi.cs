@@ -1,0 +1,215 @@
+using System.Security.Claims;
+using System.Text.Json;
+using Lab.Api.Infrastructure;
+using Lab.Contracts.Pool;
+using Lab.Contracts.Runs;
+using Lab.Knowledge.Runs;
+using Lab.Training.Configuration;
+using Marten;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Lab.Api.Apis;
+
+/// <summary>What a member sends to run an experiment: the idea it serves and the training engine's configuration.</summary>
+/// <param name="Config">The training configuration as the engine reads it (<c>preset</c> plus overrides, e.g. <c>{"preset":"tiny","training":{"steps":200,"seed":3}}</c>).</param>
+/// <param name="Devices">Devices on one node (default 1).</param>
+/// <param name="Kind"><c>cpu</c> or <c>cuda</c>; any when left out.</param>
+public sealed record RunSubmission(Guid? IdeaId, JsonElement? Config, int? Devices, string? Kind);
+
+/// <summary>One line of a run's metrics stream: a point of its curve, or where it stands.</summary>
+public sealed record RunMetricsLine(string Event, DateTimeOffset At, int? Step = null, double? Loss = null, double? ValLoss = null,
+    double? TokensPerS = null, double? ExpertLoadMaxOverMean = null, RunStatus? Status = null, string? Detail = null);
+
+public static class RunsApi
+{
+    public const int MaxPageSize = 100;
+
+    /// <summary>How often a metrics stream looks for new events of a run that is not over.</summary>
+    public static readonly TimeSpan MetricsPollInterval = TimeSpan.FromSeconds(1);
+
+    private static readonly JsonSerializerOptions MetricsJson = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+    };
+
+    public static IEndpointRouteBuilder MapRunsApi(this IEndpointRouteBuilder app)
+    {
+        var runs = app.MapGroup("/api/v1/runs").WithTags("Runs");
+
+        runs.MapPost("/", SubmitRun)
+            .WithName(nameof(SubmitRun))
+            .WithSummary("Put a training run for an idea on the shared pool (admitted at once, no approval)");
+        runs.MapGet("/", ListRuns)
+            .WithName(nameof(ListRuns))
+            .WithSummary("Runs, newest first; filter by idea or status");
+        runs.MapGet("/accounting", GetAccounting)
+            .WithName(nameof(GetAccounting))
+            .WithSummary("Device time used per idea (information, never a quota)");
+        runs.MapGet("/{id:guid}", GetRun)
+            .WithName(nameof(GetRun))
+            .WithSummary("One run with its history");
+        runs.MapPost("/{id:guid}/cancel", CancelRun)
+            .WithName(nameof(CancelRun))
+            .WithSummary("Cancel a run (its submitter or a member of its idea's team); a running one checkpoints and stops");
+        runs.MapGet("/{id:guid}/metrics", GetRunMetrics)
+            .WithName(nameof(GetRunMetrics))
+            .WithSummary("The run's learning curve as newline-delimited JSON, followed live until the run is over (follow=false: what is there now)");
+        return app;
+    }
+
+    public static async Task<Results<Created<RunView>, ValidationProblem>> SubmitRun(RunSubmission submission, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        var (run, errors) = Resolve(submission);
+        if (errors.Count > 0 || run is null)
+        {
+            return TypedResults.ValidationProblem(errors, title: "The run cannot be submitted as it is");
+        }
+        var view = await grains.GetGrain<IPoolGrain>(0).Submit(Guid.CreateVersion7(), run, user.MemberId());
+        return TypedResults.Created($"/api/v1/runs/{view.Id}", view);
+    }
+
+    /// <summary>Checks the submission with the training engine's own validation and resolves the configuration (presets merged).</summary>
+    public static (SubmitRun? Run, Dictionary<string, string[]> Errors) Resolve(RunSubmission? submission)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (submission is null)
+        {
+            errors["body"] = ["A JSON body describing the run is required."];
+            return (null, errors);
+        }
+        if (submission.Config is not { ValueKind: JsonValueKind.Object } config)
+        {
+            errors["config"] = ["The training configuration (config) must be a JSON object, for example {\"preset\":\"tiny\",\"training\":{\"steps\":200}}."];
+            return (null, errors);
+        }
+        RunConfig resolved;
+        try
+        {
+            resolved = RunConfig.FromJson(config.GetRawText(), "config").EnsureValid();
+        }
+        catch (ConfigException e)
+        {
+            errors["config"] = [e.Message];
+            return (null, errors);
+        }
+        var run = new SubmitRun(submission.IdeaId ?? Guid.Empty, resolved.ToJson(), resolved.Training.Steps, submission.Devices ?? 1, submission.Kind);
+        errors = RunRules.Validate(run);
+        return (errors.Count == 0 ? run : null, errors);
+    }
+
+    public static async Task<Results<Ok<Page<RunView>>, ValidationProblem>> ListRuns(IQuerySession session, Guid? ideaId, RunStatus? status, int? offset, int? limit, CancellationToken cancellationToken)
+    {
+        var paging = Paging.Validate(offset, limit, MaxPageSize);
+        if (paging.Errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(paging.Errors);
+        }
+        var query = session.Query<RunSummary>().AsQueryable();
+        if (ideaId is { } idea)
+        {
+            query = query.Where(r => r.IdeaId == idea);
+        }
+        if (status is { } wanted)
+        {
+            query = query.Where(r => r.Status == wanted);
+        }
+        var total = await query.CountAsync(cancellationToken);
+        var rows = await query.OrderByDescending(r => r.SubmittedAt).Skip(paging.Offset).Take(paging.Limit).ToListAsync(cancellationToken);
+        return TypedResults.Ok(new Page<RunView>([.. rows.Select(r => r.ToView())], total, paging.Offset, paging.Limit));
+    }
+
+    public static async Task<Results<Ok<RunView>, ProblemHttpResult>> GetRun(Guid id, IQuerySession session, CancellationToken cancellationToken)
+    {
+        var run = await session.LoadAsync<RunSummary>(id, cancellationToken);
+        return run is null ? Problems.NotFound($"No run has the id {id}.") : TypedResults.Ok(run.ToView());
+    }
+
+    public static async Task<Results<Ok<RunView>, ProblemHttpResult>> CancelRun(Guid id, ClaimsPrincipal user, IQuerySession session, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        if (await session.LoadAsync<RunSummary>(id, cancellationToken) is null)
+        {
+            return Problems.NotFound($"No run has the id {id}.");
+        }
+        return TypedResults.Ok(await grains.GetGrain<IPoolGrain>(0).Cancel(id, user.MemberId()));
+    }
+
+    public static async Task<Ok<IReadOnlyList<IdeaCompute>>> GetAccounting(IQuerySession session, Guid? ideaId, CancellationToken cancellationToken)
+    {
+        var query = session.Query<RunSummary>().AsQueryable();
+        if (ideaId is { } idea)
+        {
+            query = query.Where(r => r.IdeaId == idea);
+        }
+        var runs = await query.Select(r => new { r.IdeaId, r.Status, r.DeviceSeconds }).ToListAsync(cancellationToken);
+        IReadOnlyList<IdeaCompute> perIdea = [.. runs
+            .GroupBy(r => r.IdeaId)
+            .Select(g => new IdeaCompute(g.Key, g.Count(), g.Count(r => r.Status == RunStatus.Finished), Math.Round(g.Sum(r => r.DeviceSeconds), 3)))
+            .OrderByDescending(c => c.DeviceSeconds)];
+        return TypedResults.Ok(perIdea);
+    }
+
+    public static async Task<Results<PushStreamHttpResult, ProblemHttpResult>> GetRunMetrics(Guid id, bool? follow, IDocumentStore store, CancellationToken cancellationToken)
+    {
+        await using (var session = store.QuerySession())
+        {
+            if (await session.LoadAsync<RunSummary>(id, cancellationToken) is null)
+            {
+                return Problems.NotFound($"No run has the id {id}.");
+            }
+        }
+        return TypedResults.Stream(stream => StreamMetricsAsync(id, follow ?? true, store, stream, cancellationToken), "application/x-ndjson");
+    }
+
+    private static async Task StreamMetricsAsync(Guid id, bool follow, IDocumentStore store, Stream stream, CancellationToken cancellationToken)
+    {
+        long version = 0;
+        var over = false;
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                await using (var session = store.QuerySession())
+                {
+                    var events = await session.Events.FetchStreamAsync(id, fromVersion: version + 1, token: cancellationToken);
+                    foreach (var e in events)
+                    {
+                        version = e.Version;
+                        if (LineFor(e.Data, e.Timestamp) is { } line)
+                        {
+                            over |= line.Status is { } status && RunRules.IsOver(status);
+                            await JsonSerializer.SerializeAsync(stream, line, MetricsJson, cancellationToken);
+                            await stream.WriteAsync("\n"u8.ToArray(), cancellationToken);
+                        }
+                    }
+                }
+                await stream.FlushAsync(cancellationToken);
+                if (over || !follow)
+                {
+                    return;
+                }
+                await Task.Delay(MetricsPollInterval, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The reader went away.
+        }
+    }
+
+    private static RunMetricsLine? LineFor(object change, DateTimeOffset at) => change switch
+    {
+        RunProgressed p => new RunMetricsLine("progress", p.At, p.Step, p.Loss, p.ValLoss, p.TokensPerS, p.ExpertLoadMaxOverMean),
+        RunSubmitted s => new RunMetricsLine("status", s.At, Status: RunStatus.Queued, Detail: "submitted"),
+        RunPlaced p => new RunMetricsLine("status", p.At, Status: RunStatus.Placed, Detail: $"placed on {p.Node}"),
+        RunStarted s => new RunMetricsLine("status", s.At, Step: 0, Status: RunStatus.Running, Detail: "started"),
+        RunResumed r => new RunMetricsLine("status", r.At, Step: r.Step, Status: RunStatus.Running, Detail: $"resumed from step {r.Step}"),
+        RunCheckpointed c => new RunMetricsLine("checkpoint", c.At, Step: c.Step),
+        RunPreempted p => new RunMetricsLine("status", p.At, Status: RunStatus.Stopping, Detail: "preempted"),
+        RunRequeued r => new RunMetricsLine("status", r.At, Step: r.CheckpointStep, Status: RunStatus.Queued, Detail: r.Reason),
+        RunFinished f => new RunMetricsLine("status", f.At, f.Outcome.Step, f.Outcome.Loss, f.Outcome.ValLoss, f.Outcome.TokensPerS, f.Outcome.ExpertLoadMaxOverMean, RunStatus.Finished, "finished"),
+        RunFailed f => new RunMetricsLine("status", f.At, Step: f.Step, Status: RunStatus.Failed, Detail: f.Reason),
+        RunCancelled c => new RunMetricsLine("status", c.At, Status: RunStatus.Cancelled, Detail: "cancelled"),
+        _ => null,
+    };
+}

@@ -1,0 +1,190 @@
+using Lab.Contracts.Pool;
+using Microsoft.Extensions.Options;
+
+namespace Lab.Worker;
+
+/// <summary>
+/// The training processes of this node, kept in line with what the pool wants (the orders in each heartbeat's answer),
+/// and the reports they produced that the pool has not yet acknowledged.
+/// </summary>
+public sealed partial class RunSupervisor(IOptions<WorkerOptions> options, ILogger<RunSupervisor> logger) : IDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<Guid, TrainingProcess> _processes = [];
+    private readonly HashSet<(Guid Run, int Attempt)> _ended = [];
+    private readonly List<RunReport> _pending = [];
+    private readonly TrainCommand? _command = TrainCommand.Resolve(options.Value.TrainCommand);
+    private readonly SemaphoreSlim _urgent = new(0);
+
+    public string CheckpointRoot { get; } = Path.GetFullPath(options.Value.CheckpointRoot ?? WorkerOptions.DefaultCheckpointRoot());
+
+    /// <summary>Released when a report should reach the pool before the next regular heartbeat (a run started or ended).</summary>
+    public SemaphoreSlim Urgent => _urgent;
+
+    public int Running
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _processes.Count;
+            }
+        }
+    }
+
+    /// <summary>Where a run keeps its configuration and checkpoints: the same path on every node that shares the folder.</summary>
+    public string FolderOf(Guid run) => Path.Combine(CheckpointRoot, "runs", run.ToString("D"));
+
+    /// <summary>Starts what should run, stops what was asked to stop, and kills what is no longer leased here.</summary>
+    public void Apply(NodeOrders orders)
+    {
+        lock (_lock)
+        {
+            foreach (var order in orders.Runs)
+            {
+                if (_processes.TryGetValue(order.RunId, out var process) && process.Order.Attempt == order.Attempt)
+                {
+                    if (order.Stop)
+                    {
+                        process.RequestStop();
+                    }
+                }
+                else if (process is not null)
+                {
+                    process.KillNow(); // an older placement of the run: its lease is gone
+                }
+                else if (!_ended.Contains((order.RunId, order.Attempt)))
+                {
+                    if (order.Stop)
+                    {
+                        // Nothing runs here for it (this worker restarted): it has stopped, as asked.
+                        EndWithoutProcess(order, RunReportKind.Stopped, "nothing was running on this node");
+                    }
+                    else
+                    {
+                        Start(order);
+                    }
+                }
+            }
+            var leased = orders.Runs.Select(o => o.RunId).ToHashSet();
+            foreach (var (run, process) in _processes.Where(p => !leased.Contains(p.Key)).ToList())
+            {
+                LogLeaseGone(run);
+                process.KillNow();
+            }
+        }
+    }
+
+    /// <summary>The reports the pool has not acknowledged yet, oldest first.</summary>
+    public IReadOnlyList<RunReport> Pending()
+    {
+        lock (_lock)
+        {
+            return [.. _pending];
+        }
+    }
+
+    /// <summary>The pool took these reports: forget them.</summary>
+    public void Acknowledge(IReadOnlyList<RunReport> sent)
+    {
+        lock (_lock)
+        {
+            foreach (var report in sent)
+            {
+                _pending.Remove(report);
+            }
+        }
+    }
+
+    /// <summary>Asks every process to checkpoint and stop (the worker is shutting down) and waits for them.</summary>
+    public async Task StopAllAsync(TimeSpan timeout)
+    {
+        List<TrainingProcess> processes;
+        lock (_lock)
+        {
+            processes = [.. _processes.Values];
+        }
+        foreach (var process in processes)
+        {
+            process.RequestStop();
+        }
+        await Task.WhenAny(Task.WhenAll(processes.Select(p => p.Completion)), Task.Delay(timeout));
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            foreach (var process in _processes.Values)
+            {
+                process.KillNow();
+                process.Dispose();
+            }
+            _processes.Clear();
+        }
+        _urgent.Dispose();
+    }
+
+    private void Start(RunOrder order)
+    {
+        if (_command is null)
+        {
+            EndWithoutProcess(order, RunReportKind.Failed,
+                $"The worker on this node has no training command: set {WorkerOptions.Section}:TrainCommand (e.g. 'dotnet /path/to/lab.dll') or run it inside 'lab up'.");
+            return;
+        }
+        try
+        {
+            var process = TrainingProcess.Start(_command, order, FolderOf(order.RunId), options.Value.StopTimeout, Receive);
+            _processes[order.RunId] = process;
+            LogStarted(order.RunId, order.Attempt, process.ProcessId);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
+        {
+            EndWithoutProcess(order, RunReportKind.Failed, $"The training process could not start ({_command}): {e.Message}");
+        }
+    }
+
+    private void EndWithoutProcess(RunOrder order, RunReportKind kind, string message)
+    {
+        _ended.Add((order.RunId, order.Attempt));
+        _pending.Add(new RunReport(order.RunId, order.Attempt, kind, DateTimeOffset.UtcNow, Message: message));
+        _urgent.Release();
+    }
+
+    private void Receive(RunReport report)
+    {
+        lock (_lock)
+        {
+            if (report.Kind == RunReportKind.Progress && report.ValLoss is null)
+            {
+                // Progress is sampled: only the newest training figures of a run wait for the next heartbeat.
+                _pending.RemoveAll(r => r.RunId == report.RunId && r.Kind == RunReportKind.Progress && r.ValLoss is null);
+            }
+            _pending.Add(report);
+            if (report.EndsLease)
+            {
+                _ended.Add((report.RunId, report.Attempt));
+                if (_processes.TryGetValue(report.RunId, out var process) && process.Order.Attempt == report.Attempt)
+                {
+                    _processes.Remove(report.RunId);
+                    process.Dispose();
+                }
+                LogEnded(report.RunId, report.Attempt, report.Kind, report.Message);
+            }
+        }
+        if (report.EndsLease || report.Kind == RunReportKind.Started)
+        {
+            _urgent.Release();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {Run} (attempt {Attempt}) started as process {Pid}")]
+    private partial void LogStarted(Guid run, int attempt, int pid);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {Run} (attempt {Attempt}) ended: {Kind} {Message}")]
+    private partial void LogEnded(Guid run, int attempt, RunReportKind kind, string? message);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {Run} is no longer leased to this node; its process is stopped")]
+    private partial void LogLeaseGone(Guid run);
+}
