@@ -62,7 +62,9 @@ public static class ClientOutput
         }
         return result.ToString();
 
-        static string Plain(ReadOnlySpan<char> html) => Markup.Escape(WebUtility.HtmlDecode(html.ToString()));
+        // A snippet is a glimpse, not a document: its line breaks become spaces.
+        static string Plain(ReadOnlySpan<char> html) =>
+            Markup.Escape(WebUtility.HtmlDecode(html.ToString()).ReplaceLineEndings(" "));
     }
 
     public static string Status(IdeaStatus status) => status switch
