@@ -76,6 +76,9 @@ public sealed class KnowledgeTests(GrainClusterFixture lab)
         Assert.DoesNotContain("<b>", hits[1].Snippet, StringComparison.Ordinal);
         Assert.True(hits[1].Snippet.Contains("&quot;words&quot;", StringComparison.Ordinal), hits[1].Snippet);
 
+        var titleOnly = await KnowledgeSearch.SearchAsync(session, $"experts named {word}", 10, kind: "idea");
+        Assert.Contains("<mark>", Assert.Single(titleOnly).Snippet, StringComparison.Ordinal);
+
         var typo = word[..3] + word[4] + word[3] + word[5..];
         var fuzzy = await KnowledgeSearch.SearchAsync(session, typo, 10);
         Assert.Contains(fuzzy, h => h.Id == ideaId);

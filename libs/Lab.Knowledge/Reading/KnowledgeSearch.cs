@@ -44,7 +44,8 @@ public static class KnowledgeSearch
              where (@kind = '' or e.kind = @kind)
         )
         select kind, id, title,
-               ts_headline('english', coalesce(body, ''), query,
+               -- The snippet comes from the body where the body matches, else from the title, so a match always shows.
+               ts_headline('english', case when to_tsvector('english', coalesce(body, '')) @@ query then body else coalesce(title, '') end, query,
                            'StartSel={MarkStart}, StopSel={MarkEnd}, MaxFragments=2, MaxWords=25, MinWords=8, FragmentDelimiter= … ') as snippet,
                (text_rank * 2 + fuzzy)::float8 as rank
           from scored
