@@ -19,6 +19,8 @@ var root = new RootCommand("Lab: a research lab in a box.")
     NotesCommand.Create(),
     SearchCommand.Create(),
     FeedCommand.Create(),
+    Lab.Cli.Runs.RunsCommand.Create(),
+    Lab.Cli.Runs.PoolCommand.Create(),
     BenchCommand.Create(SchedulerBenchCommand.Create(), MoeBenchCommand.Create()),
 };
 return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,220 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Lab.Cli.Client;
+using Lab.Contracts.Runs;
+using Spectre.Console;
+
+namespace Lab.Cli.Runs;
+
+/// <summary><c>lab runs ...</c>: put experiments on the shared pool and follow them. No approval: a run is admitted at once.</summary>
+public static class RunsCommand
+{
+    public static Command Create() => new("runs", "Put training runs for an idea on the shared pool, list them, follow them, cancel them.")
+    {
+        Submit(),
+        List(),
+        Show(),
+        Cancel(),
+        Logs(),
+    };
+
+    private static Command Submit()
+    {
+        var idea = new Option<Guid>("--idea") { Description = "The idea the run is for.", Required = true };
+        var preset = new Option<string?>("--preset") { Description = "Start from a named configuration of the training engine: tiny or small." };
+        var config = new Option<FileInfo?>("--config") { Description = "A JSON configuration file of the training engine (it may name a \"preset\" and change some fields)." };
+        var steps = new Option<int?>("--steps") { Description = "Total training steps." };
+        var seed = new Option<long?>("--seed") { Description = "Seed of the weights, the synthetic corpus and the batch order." };
+        var devices = new Option<int>("--devices") { Description = "Devices on one node.", DefaultValueFactory = _ => 1 };
+        var kind = new Option<string?>("--kind") { Description = "Device kind: cpu or cuda (any when left out)." };
+        var json = ClientOutput.JsonOption();
+        var command = new Command("submit", "Submit a run; it starts at once if devices are free, else it waits its fair turn.")
+        {
+            idea, preset, config, steps, seed, devices, kind, json,
+        };
+        var connection = ClientConnection.AddTo(command);
+        command.SetAction((parse, cancellationToken) => connection.RunAsync(parse, async lab =>
+        {
+            JsonObject body;
+            try
+            {
+                body = Configuration(parse.GetValue(config), parse.GetValue(preset), parse.GetValue(steps), parse.GetValue(seed));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
+            {
+                ClientOutput.Error($"The configuration file cannot be used: {e.Message}");
+                return ClientConnection.Refused;
+            }
+            var run = await lab.PostAsync<RunView>("runs", new { ideaId = parse.GetValue(idea), config = body, devices = parse.GetValue(devices), kind = parse.GetValue(kind) }, cancellationToken);
+            if (parse.GetValue(json))
+            {
+                ClientOutput.Json(run);
+                return 0;
+            }
+            AnsiConsole.MarkupLine($"[green]Submitted[/] run {run.Id}: {run.TotalSteps} steps, {Describe(run)}");
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>The engine's configuration: the file if given, with the preset, steps and seed from the options on top.</summary>
+    public static JsonObject Configuration(FileInfo? file, string? preset, int? steps, long? seed)
+    {
+        var config = file is null ? [] : JsonNode.Parse(File.ReadAllText(file.FullName)) as JsonObject
+            ?? throw new System.Text.Json.JsonException("the top level must be a JSON object");
+        if (preset is not null)
+        {
+            config["preset"] = preset;
+        }
+        if (steps is not null || seed is not null)
+        {
+            var training = config["training"] as JsonObject ?? [];
+            config["training"] = training;
+            if (steps is { } s)
+            {
+                training["steps"] = s;
+            }
+            if (seed is { } r)
+            {
+                training["seed"] = r;
+            }
+        }
+        return config;
+    }
+
+    private static Command List()
+    {
+        var idea = new Option<Guid?>("--idea") { Description = "Only runs for this idea." };
+        var status = new Option<RunStatus?>("--status") { Description = "Only runs with this status: Queued, Placed, Running, Stopping, Finished, Failed or Cancelled." };
+        var limit = new Option<int>("--limit") { Description = "How many runs to show (1 to 100).", DefaultValueFactory = _ => 50 };
+        var json = ClientOutput.JsonOption();
+        var command = new Command("list", "Runs, newest first.") { idea, status, limit, json };
+        var connection = ClientConnection.AddTo(command);
+        command.SetAction((parse, cancellationToken) => connection.RunAsync(parse, async lab =>
+        {
+            var query = $"runs?limit={parse.GetValue(limit)}";
+            if (parse.GetValue(idea) is { } ideaId)
+            {
+                query += $"&ideaId={ideaId}";
+            }
+            if (parse.GetValue(status) is { } wanted)
+            {
+                query += $"&status={wanted}";
+            }
+            var page = await lab.GetAsync<Page<RunView>>(query, cancellationToken);
+            if (parse.GetValue(json))
+            {
+                ClientOutput.Json(page);
+                return 0;
+            }
+            var table = new Table().Border(TableBorder.Simple).AddColumns("Id", "Idea", "Status", "Step", "Loss", "Val loss", "Where", "Device time");
+            foreach (var run in page.Items)
+            {
+                table.AddRow(run.Id.ToString(), run.IdeaId.ToString()[..8], run.Status.ToString(), $"{run.Step}/{run.TotalSteps}",
+                    Number(run.Loss), Number(run.ValLoss), Markup.Escape(run.Node ?? ""), Duration(run.DeviceSeconds));
+            }
+            AnsiConsole.Write(table);
+            AnsiConsole.MarkupLine($"[grey]{page.Items.Count} of {page.Total} runs[/]");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Show()
+    {
+        var id = new Argument<Guid>("id") { Description = "The run's id." };
+        var json = ClientOutput.JsonOption();
+        var command = new Command("show", "One run: where it stands, its outcome and its history (placements, preemptions, resumptions).") { id, json };
+        var connection = ClientConnection.AddTo(command);
+        command.SetAction((parse, cancellationToken) => connection.RunAsync(parse, async lab =>
+        {
+            var run = await lab.GetAsync<RunView>($"runs/{parse.GetValue(id)}", cancellationToken);
+            if (parse.GetValue(json))
+            {
+                ClientOutput.Json(run);
+                return 0;
+            }
+            AnsiConsole.MarkupLine($"[bold]Run {run.Id}[/] for idea {run.IdeaId}");
+            AnsiConsole.WriteLine($"{run.Status}: step {run.Step} of {run.TotalSteps}; {Describe(run)}");
+            AnsiConsole.WriteLine($"loss {Number(run.Loss)}, validation loss {Number(run.ValLoss)}, {Number(run.TokensPerS)} tokens/s; checkpoint at step {run.CheckpointStep}");
+            AnsiConsole.WriteLine($"device time {Duration(run.DeviceSeconds)} over {run.Attempts} placement(s), preempted {run.Preemptions} time(s)");
+            if (run.FailureReason is not null)
+            {
+                AnsiConsole.MarkupLine($"[red]{Markup.Escape(run.FailureReason)}[/]");
+            }
+            PrintHistory(run.History);
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Cancel()
+    {
+        var id = new Argument<Guid>("id") { Description = "The run's id." };
+        var json = ClientOutput.JsonOption();
+        var command = new Command("cancel", "Cancel a run (its submitter or a member of its idea's team); a running one checkpoints and stops.") { id, json };
+        var connection = ClientConnection.AddTo(command);
+        command.SetAction((parse, cancellationToken) => connection.RunAsync(parse, async lab =>
+        {
+            var run = await lab.PostAsync<RunView>($"runs/{parse.GetValue(id)}/cancel", null, cancellationToken);
+            if (parse.GetValue(json))
+            {
+                ClientOutput.Json(run);
+                return 0;
+            }
+            AnsiConsole.MarkupLine($"[yellow]Cancelled[/] run {run.Id}{(run.Node is null ? "" : $" (its worker on {Markup.Escape(run.Node)} checkpoints and stops it)")}");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Logs()
+    {
+        var id = new Argument<Guid>("id") { Description = "The run's id." };
+        var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing as the run goes, until it is over." };
+        var command = new Command("logs", "A run's history and progress; with --follow, live until it is over.") { id, follow };
+        var connection = ClientConnection.AddTo(command);
+        command.SetAction((parse, cancellationToken) => connection.RunAsync(parse, async lab =>
+        {
+            var shown = 0;
+            var lastStep = -1;
+            while (true)
+            {
+                var run = await lab.GetAsync<RunView>($"runs/{parse.GetValue(id)}", cancellationToken);
+                PrintHistory(run.History.Skip(shown).ToList());
+                shown = run.History.Count;
+                if (run.Status == RunStatus.Running && run.Step != lastStep)
+                {
+                    AnsiConsole.WriteLine($"step {run.Step}/{run.TotalSteps}  loss {Number(run.Loss)}  val {Number(run.ValLoss)}  {Number(run.TokensPerS)} tokens/s");
+                    lastStep = run.Step;
+                }
+                if (!parse.GetValue(follow) || run.IsOver)
+                {
+                    return run.Status == RunStatus.Failed ? ClientConnection.Refused : 0;
+                }
+                await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+            }
+        }));
+        return command;
+    }
+
+    private static void PrintHistory(IReadOnlyList<RunHistoryEntry> history)
+    {
+        foreach (var entry in history)
+        {
+            AnsiConsole.MarkupLine($"[grey]{ClientOutput.When(entry.At)}[/] [bold]{Markup.Escape(entry.Event)}[/] {Markup.Escape(entry.Detail)}");
+        }
+    }
+
+    private static string Describe(RunView run) => run.Status switch
+    {
+        RunStatus.Queued => "waiting for devices (lab pool says why)",
+        RunStatus.Placed or RunStatus.Running or RunStatus.Stopping => $"on {run.Node}, devices {string.Join(",", run.DeviceIndexes)}",
+        _ => run.Status.ToString().ToLowerInvariant(),
+    };
+
+    internal static string Number(double? value) => value?.ToString("0.###", CultureInfo.InvariantCulture) ?? "-";
+
+    internal static string Duration(double seconds) => TimeSpan.FromSeconds(seconds).ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture);
+}

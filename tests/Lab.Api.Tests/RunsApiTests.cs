@@ -1,0 +1,109 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Lab.Api.Tests;
+
+/// <summary>Runs through the API: submission refused with the training engine's own validation, cancellation rights, the metrics stream, the pool view.</summary>
+[Collection(ApiCollection.Name)]
+public sealed class RunsApiTests(ApiFixture api)
+{
+    private static readonly object Tiny = new { preset = "tiny", training = new { steps = 30, seed = 3 } };
+
+    [Fact]
+    public async Task A_bad_configuration_is_refused_with_the_engines_reason_and_nothing_is_written()
+    {
+        var idea = await IdeaAsync();
+        var before = await api.EventCountAsync();
+
+        using var topK = await api.Http.PostAsJsonAsync("/api/v1/runs", new { ideaId = idea, config = new { preset = "tiny", model = new { top_k = 9, routed_experts = 4 } } });
+        Assert.Equal(HttpStatusCode.BadRequest, topK.StatusCode);
+        Assert.Contains("top_k", (await topK.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").GetProperty("config")[0].GetString());
+        using var misspelt = await api.Http.PostAsJsonAsync("/api/v1/runs", new { ideaId = idea, config = new { training = new { stepz = 10 } } });
+        Assert.Equal(HttpStatusCode.BadRequest, misspelt.StatusCode);
+        using var noPreset = await api.Http.PostAsJsonAsync("/api/v1/runs", new { ideaId = idea, config = new { preset = "huge" } });
+        Assert.Equal(HttpStatusCode.BadRequest, noPreset.StatusCode);
+        using var noConfig = await api.Http.PostAsJsonAsync("/api/v1/runs", new { ideaId = idea });
+        Assert.Equal(HttpStatusCode.BadRequest, noConfig.StatusCode);
+        using var tooWide = await api.Http.PostAsJsonAsync("/api/v1/runs", new { ideaId = idea, config = Tiny, devices = 65 });
+        Assert.Equal(HttpStatusCode.BadRequest, tooWide.StatusCode);
+        using var badKind = await api.Http.PostAsJsonAsync("/api/v1/runs", new { ideaId = idea, config = Tiny, kind = "tpu" });
+        Assert.Equal(HttpStatusCode.BadRequest, badKind.StatusCode);
+        using var noIdea = await api.Http.PostAsJsonAsync("/api/v1/runs", new { ideaId = Guid.NewGuid(), config = Tiny });
+        Assert.Equal(HttpStatusCode.NotFound, noIdea.StatusCode);
+
+        Assert.Equal(before, await api.EventCountAsync());
+    }
+
+    [Fact]
+    public async Task A_submitted_run_is_listed_streamed_and_cancellable_only_by_its_submitter_or_the_ideas_team()
+    {
+        var idea = await IdeaAsync();
+        using var created = await api.Http.PostAsJsonAsync("/api/v1/runs", new { ideaId = idea, config = Tiny });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var run = await created.Content.ReadFromJsonAsync<JsonElement>();
+        var id = run.GetProperty("id").GetGuid();
+        Assert.Equal(30, run.GetProperty("totalSteps").GetInt32());
+        Assert.Contains("\"seed\":3", run.GetProperty("config").GetString());
+        Assert.Contains("\"model_dim\":64", run.GetProperty("config").GetString()); // the preset, resolved
+
+        var list = await api.Http.GetFromJsonAsync<JsonElement>($"/api/v1/runs?ideaId={idea}");
+        Assert.Equal(id, Assert.Single(list.GetProperty("items").EnumerateArray()).GetProperty("id").GetGuid());
+        var metrics = await api.Http.GetStringAsync($"/api/v1/runs/{id}/metrics?follow=false");
+        Assert.Equal("submitted", JsonDocument.Parse(metrics.Split('\n')[0]).RootElement.GetProperty("detail").GetString());
+
+        var (stranger, _) = await NewMemberAsync("stranger");
+        using (stranger)
+        {
+            using var refused = await stranger.PostAsync($"/api/v1/runs/{id}/cancel", null);
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        }
+        Assert.NotEqual("Cancelled", (await api.Http.GetFromJsonAsync<JsonElement>($"/api/v1/runs/{id}")).GetProperty("status").GetString());
+
+        using var cancelled = await api.Http.PostAsync($"/api/v1/runs/{id}/cancel", null);
+        Assert.Equal(HttpStatusCode.OK, cancelled.StatusCode);
+        Assert.Equal("Cancelled", (await api.Http.GetFromJsonAsync<JsonElement>($"/api/v1/runs/{id}")).GetProperty("status").GetString());
+        using var again = await api.Http.PostAsync($"/api/v1/runs/{id}/cancel", null);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        using var unknown = await api.Http.PostAsync($"/api/v1/runs/{Guid.NewGuid()}/cancel", null);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_pool_shows_the_queue_with_a_reason_for_each_waiting_run_and_the_ideas_fair_shares()
+    {
+        var idea = await IdeaAsync();
+        var ids = new List<Guid>();
+        for (var i = 0; i < 3; i++)
+        {
+            using var created = await api.Http.PostAsJsonAsync("/api/v1/runs", new { ideaId = idea, config = Tiny, kind = "cuda", devices = 2 });
+            ids.Add((await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid());
+        }
+        var pool = await api.Http.GetFromJsonAsync<JsonElement>("/api/v1/pool");
+        var queued = pool.GetProperty("queue").EnumerateArray().Where(q => ids.Contains(q.GetProperty("runId").GetGuid())).ToList();
+        Assert.Equal(ids, queued.Select(q => q.GetProperty("runId").GetGuid()));
+        Assert.All(queued, q => Assert.Equal("no live node has 2 cuda devices", q.GetProperty("reason").GetString()));
+        Assert.Contains(pool.GetProperty("shares").EnumerateArray(), s => s.GetProperty("ideaId").GetGuid() == idea && s.GetProperty("demand").GetInt32() == 6);
+        foreach (var id in ids)
+        {
+            using var _ = await api.Http.PostAsync($"/api/v1/runs/{id}/cancel", null);
+        }
+    }
+
+    private async Task<Guid> IdeaAsync()
+    {
+        using var created = await api.Http.PostAsJsonAsync("/api/v1/ideas", new { title = "Runs " + Guid.NewGuid().ToString("N")[..6], hypothesis = "Runs can be put on the pool." });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        return (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+    }
+
+    private async Task<(HttpClient Client, Guid Id)> NewMemberAsync(string name)
+    {
+        using var invitation = await api.Http.PostAsync("/api/v1/invitations", null);
+        var code = (await invitation.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString();
+        using var invitee = api.ClientWith(code);
+        using var joined = await invitee.PostAsJsonAsync("/api/v1/join", new { handle = $"{name}-{Guid.NewGuid():N}"[..(name.Length + 9)], name });
+        var body = await joined.Content.ReadFromJsonAsync<JsonElement>();
+        return (api.ClientWith(body.GetProperty("token").GetProperty("token").GetString()), body.GetProperty("researcher").GetProperty("id").GetGuid());
+    }
+}
