@@ -20,33 +20,26 @@ internal static class MoeBench
         var layer = options.Layer;
         random.manual_seed(options.Seed);
 
-        var matmulSeconds = TimeMatmul(options.MatmulSize, device, options.Repetitions);
-        var matmulGflops = 2.0 * Math.Pow(options.MatmulSize, 3) / matmulSeconds / 1e9;
-
+        using var a = randn([options.MatmulSize, options.MatmulSize], device: device);
+        using var b = randn([options.MatmulSize, options.MatmulSize], device: device);
         using var input = randn([options.Tokens, layer.ModelDim], device: device);
         using var outputGradient = randn([options.Tokens, layer.ModelDim], device: device);
         var init = new ParameterInit(layer.InitStd, 1, device);
-
         var kernel = ChooseKernel(layer, device);
-        double moeSeconds;
-        ExpertLoad load;
-        using (var moe = new MoeFeedForward("moe", layer, init, device, kernel))
-        {
-            moeSeconds = TimeLayer(moe, input, outputGradient, options.Repetitions);
-            load = MeasureLoad(moe, input);
-        }
-        double denseSeconds;
-        using (var dense = new SwiGlu("dense", layer.ModelDim, layer.DenseHidden, init))
-        {
-            denseSeconds = TimeLayer(dense, input, outputGradient, options.Repetitions);
-        }
-        double? loopSeconds = null;
-        if (kernel != DispatchKernel.Loop && options.CompareLoop)
-        {
-            using var loop = new MoeFeedForward("moe", layer, init, device, DispatchKernel.Loop);
-            loopSeconds = TimeLayer(loop, input, outputGradient, options.Repetitions);
-        }
+        using var moe = new MoeFeedForward("moe", layer, init, device, kernel);
+        using var dense = new SwiGlu("dense", layer.ModelDim, layer.DenseHidden, init);
+        using var loop = new MoeFeedForward("moe", layer, init, device, DispatchKernel.Loop);
+        var load = MeasureLoad(moe, input);
 
+        // Interleaved rounds: whatever else the machine does at the time slows every contender alike.
+        var timings = Interleaved(options.Repetitions, device,
+            () => a.matmul(b).Dispose(),
+            LayerStep(moe, input, outputGradient),
+            LayerStep(dense, input, outputGradient),
+            kernel == DispatchKernel.Loop ? null : LayerStep(loop, input, outputGradient));
+        var (matmulSeconds, moeSeconds, denseSeconds) = (timings[0]!.Value, timings[1]!.Value, timings[2]!.Value);
+
+        var matmulGflops = 2.0 * Math.Pow(options.MatmulSize, 3) / matmulSeconds / 1e9;
         var moeFlops = ModelFlops.FeedForwardLayer(layer, options.Tokens, moe: true);
         var denseFlops = ModelFlops.FeedForwardLayer(layer, options.Tokens, moe: false);
         return new MoeBenchResult(
@@ -57,7 +50,7 @@ internal static class MoeBench
             MoeGflops: Round(moeFlops / moeSeconds / 1e9),
             DenseGflops: Round(denseFlops / denseSeconds / 1e9),
             MoeOverMatmulRate: Round(moeFlops / moeSeconds / 1e9 / matmulGflops, 3),
-            LoopMs: loopSeconds is { } l ? Round(l * 1e3) : null,
+            LoopMs: timings[3] is { } l ? Round(l * 1e3) : null,
             Dispatch: kernel == DispatchKernel.GroupedMatmul ? "grouped_mm" : "loop",
             Tokens: options.Tokens,
             Threads: threads,
@@ -69,23 +62,12 @@ internal static class MoeBench
             Config: layer);
     }
 
-    private static double TimeMatmul(int size, Device device, int repetitions)
-    {
-        using var a = randn([size, size], device: device);
-        using var b = randn([size, size], device: device);
-        return Median(repetitions, () =>
-        {
-            using var product = a.matmul(b);
-            Synchronize(device);
-        });
-    }
-
     /// <summary>Forward and backward of one layer, parameter gradients included (as in training).</summary>
-    private static double TimeLayer(nn.Module<Tensor, Tensor> layer, Tensor input, Tensor outputGradient, int repetitions)
+    private static Action LayerStep(nn.Module<Tensor, Tensor> layer, Tensor input, Tensor outputGradient)
     {
         layer.train();
         var parameters = layer.parameters().ToArray();
-        return Median(repetitions, () =>
+        return () =>
         {
             using var scope = NewDisposeScope();
             foreach (var p in parameters)
@@ -93,10 +75,40 @@ internal static class MoeBench
                 p.grad = null;
             }
             var x = input.detach().requires_grad_(true);
-            var y = layer.forward(x);
-            y.backward([outputGradient]);
-            Synchronize(input.device);
-        });
+            layer.forward(x).backward([outputGradient]);
+        };
+    }
+
+    /// <summary>Median seconds of each action (null stays null), timed in interleaved rounds after three warm-up rounds.</summary>
+    private static double?[] Interleaved(int repetitions, Device device, params Action?[] actions)
+    {
+        var times = actions.Select(_ => new double[repetitions]).ToArray();
+        for (var round = -3; round < repetitions; round++)
+        {
+            for (var i = 0; i < actions.Length; i++)
+            {
+                if (actions[i] is not { } action)
+                {
+                    continue;
+                }
+                var clock = Stopwatch.StartNew();
+                action();
+                Synchronize(device);
+                if (round >= 0)
+                {
+                    times[i][round] = clock.Elapsed.TotalSeconds;
+                }
+            }
+        }
+        return actions.Select((action, i) =>
+        {
+            if (action is null)
+            {
+                return (double?)null;
+            }
+            Array.Sort(times[i]);
+            return times[i][repetitions / 2];
+        }).ToArray();
     }
 
     private sealed record ExpertLoad(double MaxOverMean);
@@ -118,23 +130,6 @@ internal static class MoeBench
         && GroupedMatmul.Unavailable(device) is null
             ? DispatchKernel.GroupedMatmul
             : DispatchKernel.Loop;
-
-    private static double Median(int repetitions, Action action)
-    {
-        for (var i = 0; i < 3; i++)
-        {
-            action();
-        }
-        var times = new double[repetitions];
-        for (var i = 0; i < repetitions; i++)
-        {
-            var clock = Stopwatch.StartNew();
-            action();
-            times[i] = clock.Elapsed.TotalSeconds;
-        }
-        Array.Sort(times);
-        return times[repetitions / 2];
-    }
 
     private static void Synchronize(Device device)
     {
