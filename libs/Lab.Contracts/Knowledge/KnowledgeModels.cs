@@ -1,10 +1,11 @@
 namespace Lab.Contracts.Knowledge;
 
-/// <summary>What a note is about: the lab as a whole, an idea, or (with the pool) a run.</summary>
+/// <summary>What a note is about: the lab as a whole, an idea, or a run.</summary>
 public enum AttachmentKind
 {
     Lab,
     Idea,
+    Run,
 }
 
 /// <summary>What an insight may rest on.</summary>
@@ -13,6 +14,7 @@ public enum EvidenceKind
     Idea,
     Note,
     Insight,
+    Run,
 }
 
 [GenerateSerializer, Immutable, Alias("lab.write-note")]
@@ -59,13 +61,15 @@ public sealed record InsightView(
     [property: Id(3)] IReadOnlyList<Evidence> Evidence,
     [property: Id(4)] Guid? IdeaId,
     [property: Id(5)] Guid AuthorId,
-    [property: Id(6)] DateTimeOffset PublishedAt);
+    [property: Id(6)] DateTimeOffset PublishedAt,
+    [property: Id(7)] double CitedDeviceSeconds = 0);
 
 public sealed record NoteWritten(Guid NoteId, Guid AuthorId, string Title, string Body, AttachmentKind AttachedTo, Guid? AttachedId, DateTimeOffset At);
 
 public sealed record NoteEdited(Guid NoteId, Guid EditorId, string Title, string Body, DateTimeOffset At);
 
-public sealed record InsightPublished(Guid InsightId, Guid AuthorId, string Claim, string Details, IReadOnlyList<Evidence> Evidence, Guid? IdeaId, DateTimeOffset At);
+/// <summary>An insight was published; <paramref name="CitedDeviceSeconds"/> is the device time of the runs it cites, as accounted then.</summary>
+public sealed record InsightPublished(Guid InsightId, Guid AuthorId, string Claim, string Details, IReadOnlyList<Evidence> Evidence, Guid? IdeaId, DateTimeOffset At, double CitedDeviceSeconds = 0);
 
 public static class KnowledgeRules
 {
@@ -87,7 +91,7 @@ public static class KnowledgeRules
         Text.Require(errors, "body", note.Body, BodyMaxLength);
         if (!Enum.IsDefined(note.AttachedTo))
         {
-            errors["attachedTo"] = ["A note is attached to the lab or to an idea."];
+            errors["attachedTo"] = ["A note is attached to the lab, an idea or a run."];
         }
         else if (note.AttachedTo == AttachmentKind.Lab && note.AttachedId is not null)
         {
@@ -125,11 +129,11 @@ public static class KnowledgeRules
         Text.Optional(errors, "details", insight.Details, DetailsMaxLength);
         if (insight.Evidence is null || insight.Evidence.Count == 0)
         {
-            errors["evidence"] = ["An insight rests on at least one piece of evidence (an idea, a note or another insight)."];
+            errors["evidence"] = ["An insight rests on at least one piece of evidence (a run, an idea, a note or another insight)."];
         }
         else if (insight.Evidence.Count > MaxEvidence || insight.Evidence.Any(e => e is null || e.Id == Guid.Empty || !Enum.IsDefined(e.Kind)))
         {
-            errors["evidence"] = [$"At most {MaxEvidence} pieces of evidence, each a kind (idea, note, insight) and an id."];
+            errors["evidence"] = [$"At most {MaxEvidence} pieces of evidence, each a kind (run, idea, note, insight) and an id."];
         }
         if (insight.IdeaId == Guid.Empty)
         {

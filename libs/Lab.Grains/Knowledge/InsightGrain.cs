@@ -2,6 +2,7 @@ using Lab.Contracts;
 using Lab.Contracts.Knowledge;
 using Lab.Knowledge.Ideas;
 using Lab.Knowledge.Notes;
+using Lab.Knowledge.Runs;
 using Marten;
 
 namespace Lab.Grains.Knowledge;
@@ -44,7 +45,11 @@ public sealed class InsightGrain(IDocumentStore store, TimeProvider clock) : Gra
             throw new LabRefusedException($"The insight refers to things that do not exist: {string.Join(", ", missing)}.", LabRefusal.NotFound);
         }
 
-        var published = new InsightPublished(Id, author, insight.Claim.Trim(), insight.Details?.Trim() ?? "", [.. insight.Evidence.Distinct()], insight.IdeaId, clock.GetUtcNow());
+        // The compute behind the insight: the device time of the runs it cites, as accounted when it is published.
+        var runIds = insight.Evidence.Where(e => e.Kind == EvidenceKind.Run).Select(e => e.Id).Distinct().ToArray();
+        var citedDeviceSeconds = runIds.Length == 0 ? 0 : (await session.LoadManyAsync<RunSummary>(runIds)).Sum(r => r.DeviceSeconds);
+        var published = new InsightPublished(Id, author, insight.Claim.Trim(), insight.Details?.Trim() ?? "", [.. insight.Evidence.Distinct()], insight.IdeaId, clock.GetUtcNow(),
+            citedDeviceSeconds);
         session.Events.StartStream<Insight>(Id, published);
         await session.SaveChangesAsync();
         _insight = InsightProjection.Create(published);
@@ -58,6 +63,7 @@ public sealed class InsightGrain(IDocumentStore store, TimeProvider clock) : Gra
         EvidenceKind.Idea => await session.LoadAsync<IdeaSummary>(evidence.Id) is not null,
         EvidenceKind.Note => await session.LoadAsync<Note>(evidence.Id) is not null,
         EvidenceKind.Insight => evidence.Id != Id && await session.LoadAsync<Insight>(evidence.Id) is not null,
+        EvidenceKind.Run => await session.LoadAsync<RunSummary>(evidence.Id) is not null,
         _ => false,
     };
 }

@@ -2,6 +2,7 @@ using Lab.Contracts;
 using Lab.Contracts.Knowledge;
 using Lab.Knowledge.Ideas;
 using Lab.Knowledge.Notes;
+using Lab.Knowledge.Runs;
 using Marten;
 
 namespace Lab.Grains.Knowledge;
@@ -30,6 +31,10 @@ public sealed class NoteGrain(IDocumentStore store, TimeProvider clock) : Grain,
         if (note.AttachedTo == AttachmentKind.Idea && await session.LoadAsync<IdeaSummary>(note.AttachedId!.Value) is null)
         {
             throw new LabRefusedException($"No idea has the id {note.AttachedId}.", LabRefusal.NotFound);
+        }
+        if (note.AttachedTo == AttachmentKind.Run && await session.LoadAsync<RunSummary>(note.AttachedId!.Value) is null)
+        {
+            throw new LabRefusedException($"No run has the id {note.AttachedId}.", LabRefusal.NotFound);
         }
         var written = new NoteWritten(Id, author, note.Title.Trim(), note.Body, note.AttachedTo, note.AttachedId, clock.GetUtcNow());
         session.Events.StartStream<Note>(Id, written);

@@ -47,9 +47,10 @@ public sealed class Insight
     public Guid? IdeaId { get; set; }
     public Guid AuthorId { get; set; }
     public DateTimeOffset PublishedAt { get; set; }
+    public double CitedDeviceSeconds { get; set; }
     public long Version { get; set; }
 
-    public InsightView ToView() => new(Id, Claim, Details, Evidence, IdeaId, AuthorId, PublishedAt);
+    public InsightView ToView() => new(Id, Claim, Details, Evidence, IdeaId, AuthorId, PublishedAt, CitedDeviceSeconds);
 }
 
 public sealed partial class InsightProjection : Marten.Events.Aggregation.SingleStreamProjection<Insight, Guid>
@@ -63,5 +64,6 @@ public sealed partial class InsightProjection : Marten.Events.Aggregation.Single
         IdeaId = e.IdeaId,
         AuthorId = e.AuthorId,
         PublishedAt = e.At,
+        CitedDeviceSeconds = e.CitedDeviceSeconds,
     };
 }

@@ -7,7 +7,7 @@ namespace Lab.Knowledge.Reading;
 public sealed record SearchHit(string Kind, Guid Id, string Title, string Snippet, double Rank);
 
 /// <summary>
-/// Full-text search over everything the lab has written down (ideas, notes, insights): PostgreSQL's
+/// Full-text search over everything the lab has written down (ideas, notes, insights, finished runs): PostgreSQL's
 /// English full-text ranking, with trigram word similarity so that a misspelt word still finds its
 /// match. Snippets are HTML-escaped with the matched words in <c>&lt;mark&gt;</c>.
 /// </summary>
@@ -35,6 +35,9 @@ public static class KnowledgeSearch
             union all
             select 'insight', d.id, d.data->>'Claim', coalesce(d.data->>'Details', '')
               from {KnowledgeStore.Schema}.mt_doc_{KnowledgeStore.InsightAlias} d
+            union all
+            select 'run', d.id, d.data->>'Title', d.data->>'Body'
+              from {KnowledgeStore.Schema}.mt_doc_{Runs.RunsKnowledge.RunEntryAlias} d
         ),
         scored as (
             select e.kind, e.id, e.title, e.body, q.query,

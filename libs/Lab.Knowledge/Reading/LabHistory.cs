@@ -1,9 +1,12 @@
+using System.Globalization;
 using JasperFx.Events;
 using Lab.Contracts.Ideas;
 using Lab.Contracts.Knowledge;
 using Lab.Contracts.Researchers;
+using Lab.Contracts.Runs;
 using Lab.Knowledge.Ideas;
 using Lab.Knowledge.Researchers;
+using Lab.Knowledge.Runs;
 using Marten;
 using Marten.Events;
 
@@ -33,6 +36,7 @@ public static class LabHistory
         typeof(IdeaProposed), typeof(IdeaExplorationStarted), typeof(IdeaValidated), typeof(IdeaSetAside), typeof(IdeaRevived),
         typeof(TeamMemberJoined), typeof(TeamMemberLeft), typeof(CollaborationRequested), typeof(TeamDissolved),
         typeof(ResearcherJoined), typeof(NoteWritten), typeof(NoteEdited), typeof(InsightPublished),
+        typeof(RunSubmitted), typeof(RunFinished), typeof(RunFailed), typeof(RunCancelled),
     ];
 
     /// <summary>The whole lab's history, newest first.</summary>
@@ -87,12 +91,15 @@ public static class LabHistory
 
     private static async Task<IReadOnlyList<HistoryEntry>> DescribeAsync(IQuerySession session, IReadOnlyList<IEvent> events, CancellationToken cancellationToken)
     {
-        var ideaIds = events.SelectMany(e => IdeasIn(e.Data)).Distinct().ToArray();
+        var runIds = events.Select(e => RunOf(e.Data)).OfType<Guid>().Distinct().ToArray();
+        var runIdeas = (await session.LoadManyAsync<RunSummary>(cancellationToken, runIds)).ToDictionary(r => r.Id, r => r.IdeaId);
+        var ideaIds = events.SelectMany(e => IdeasIn(e.Data)).Concat(runIdeas.Values).Distinct().ToArray();
         var titles = (await session.LoadManyAsync<IdeaSummary>(cancellationToken, ideaIds)).ToDictionary(i => i.Id, i => i.Title);
         var actorIds = events.Select(e => ActorOf(e.Data)).OfType<Guid>().Distinct().ToArray();
         var handles = (await session.LoadManyAsync<ResearcherProfile>(cancellationToken, actorIds)).ToDictionary(r => r.Id, r => r.Handle);
 
         string Idea(Guid id) => titles.TryGetValue(id, out var title) ? $"“{title}”" : "an idea";
+        string RunFor(Guid run) => runIdeas.TryGetValue(run, out var idea) ? $"a run for {Idea(idea)}" : "a run";
         return [.. events.Select(e =>
         {
             var actor = ActorOf(e.Data);
@@ -113,6 +120,10 @@ public static class LabHistory
                 NoteWritten x => ("note-written", $"{who} wrote “{x.Title}”", "note", x.NoteId, false),
                 NoteEdited x => ("note-edited", $"{who} edited “{x.Title}”", "note", x.NoteId, false),
                 InsightPublished x => ("insight-published", $"{who} published an insight: {x.Claim}", "insight", x.InsightId, false),
+                RunSubmitted x => ("run-submitted", $"{who} put {RunFor(x.RunId)} on the pool", "run", x.RunId, false),
+                RunFinished x => ("run-finished", string.Create(CultureInfo.InvariantCulture, $"{Capitalised(RunFor(x.RunId))} finished {x.Outcome.Step} steps: validation loss {x.Outcome.ValLoss:0.###}"), "run", x.RunId, false),
+                RunFailed x => ("run-failed", $"{Capitalised(RunFor(x.RunId))} failed at step {x.Step}: {x.Reason}", "run", x.RunId, false),
+                RunCancelled x => ("run-cancelled", $"{who} cancelled {RunFor(x.RunId)}", "run", x.RunId, false),
                 _ => ("other", e.EventTypeName, "stream", e.StreamId, false),
             };
             return new HistoryEntry(e.Sequence, e.Timestamp, kind, actor, actor is null ? null : who.TrimStart('@'), summary, subjectKind, subject, celebrate);
@@ -134,8 +145,21 @@ public static class LabHistory
         NoteWritten x => x.AuthorId,
         NoteEdited x => x.EditorId,
         InsightPublished x => x.AuthorId,
+        RunSubmitted x => x.SubmittedBy,
+        RunCancelled x => x.By,
         _ => null,
     };
+
+    private static Guid? RunOf(object data) => data switch
+    {
+        RunSubmitted x => x.RunId,
+        RunFinished x => x.RunId,
+        RunFailed x => x.RunId,
+        RunCancelled x => x.RunId,
+        _ => null,
+    };
+
+    private static string Capitalised(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
 
     private static IEnumerable<Guid> IdeasIn(object data) => data switch
     {

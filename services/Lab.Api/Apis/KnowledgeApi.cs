@@ -14,12 +14,12 @@ public static class KnowledgeApi
 
     public sealed record SearchResults(string Query, IReadOnlyList<SearchHit> Items);
 
-    private static readonly string[] Kinds = ["idea", "note", "insight"];
+    private static readonly string[] Kinds = ["idea", "note", "insight", "run"];
 
     public static IEndpointRouteBuilder MapKnowledgeApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/v1/knowledge/search", Search).WithTags("Knowledge").WithName(nameof(Search))
-            .WithSummary("Full-text search over ideas, notes and insights: ranked, highlighted, typo-tolerant");
+            .WithSummary("Full-text search over ideas, notes, insights and finished runs: ranked, highlighted, typo-tolerant");
         app.MapGet("/api/v1/feed", Feed).WithTags("Knowledge").WithName(nameof(Feed))
             .WithSummary("Everything that happened in the lab, newest first");
         app.MapGet("/api/v1/lab", LabAsOf).WithTags("Knowledge").WithName(nameof(LabAsOf))
