@@ -66,6 +66,25 @@ public sealed class OrganisationApiTests(ApiFixture api)
     }
 
     [Fact]
+    public async Task When_an_idea_is_set_aside_its_team_is_invited_to_the_ideas_that_build_on_it()
+    {
+        var (ada, adaId) = await NewMemberAsync("ada");
+        var parent = (await ProposeAsync(ada, "Token dropping", "Dropping overflow tokens is harmless.")).GetProperty("id").GetGuid();
+        var child = (await Created(ada.PostAsJsonAsync("/api/v1/ideas", new { title = "Dropless routing", hypothesis = "Never drop.", buildsOn = new[] { parent } }))).GetProperty("id").GetGuid();
+        await Ok(ada.PostAsync($"/api/v1/ideas/{parent}/team/join", null));
+
+        var setAside = await Ok(ada.PostAsJsonAsync($"/api/v1/ideas/{parent}/set-aside", new { learned = "Dropping hurts rare domains." }));
+
+        Assert.Equal(0, setAside.GetProperty("members").GetArrayLength());
+        Assert.Equal([child], Ids(setAside.GetProperty("invitedTo")));
+        var page = await ada.GetFromJsonAsync<JsonElement>($"/api/v1/researchers/{adaId}");
+        Assert.Equal(child, Assert.Single(page.GetProperty("invitedTo").EnumerateArray()).GetProperty("id").GetGuid());
+        await Ok(ada.PostAsync($"/api/v1/ideas/{child}/team/join", null));
+        page = await ada.GetFromJsonAsync<JsonElement>($"/api/v1/researchers/{adaId}");
+        Assert.Empty(page.GetProperty("invitedTo").EnumerateArray());
+    }
+
+    [Fact]
     public async Task An_idea_is_explored_validated_and_celebrated_in_the_feed_and_its_past_can_be_seen()
     {
         var (ada, _) = await NewMemberAsync("ada");

@@ -16,8 +16,12 @@ public static class ResearchersApi
 
     public sealed record IdeaRef(Guid Id, string Title, IdeaStatus Status);
 
-    /// <summary>A member's page: everything on it is derived from the event log, nothing typed in about anyone's standing.</summary>
-    public sealed record ResearcherPage(ResearcherView Researcher, IReadOnlyList<IdeaRef> CurrentTeams, IReadOnlyList<IdeaRef> PastTeams, IReadOnlyList<IdeaRef> Proposed);
+    /// <summary>
+    /// A member's page: everything on it is derived from the event log, nothing typed in about anyone's standing.
+    /// <see cref="InvitedTo"/> holds the ideas that build on ideas whose teams dissolved around them and that they have not joined.
+    /// </summary>
+    public sealed record ResearcherPage(ResearcherView Researcher, IReadOnlyList<IdeaRef> CurrentTeams, IReadOnlyList<IdeaRef> PastTeams,
+        IReadOnlyList<IdeaRef> Proposed, IReadOnlyList<IdeaRef> InvitedTo);
 
     public static IEndpointRouteBuilder MapResearchersApi(this IEndpointRouteBuilder app)
     {
@@ -67,12 +71,21 @@ public static class ResearchersApi
             .Where(i => i.Members.Contains(member) || i.FormerMembers.Contains(member) || i.ProposedBy == member)
             .OrderByDescending(i => i.LastActivityAt)
             .ToListAsync(cancellationToken);
+        var current = ideas.Where(i => i.Members.Contains(member)).ToList();
+        var invitations = ideas
+            .Where(i => i.Status == IdeaStatus.SetAside && i.FormerMembers.Contains(member))
+            .SelectMany(i => i.InvitedTo)
+            .Where(id => !current.Any(c => c.Id == id))
+            .Distinct()
+            .ToArray();
+        var invitedTo = invitations.Length == 0 ? [] : await session.LoadManyAsync<IdeaSummary>(cancellationToken, invitations);
         static IdeaRef Ref(IdeaSummary i) => new(i.Id, i.Title, i.Status);
         return TypedResults.Ok(new ResearcherPage(
             profile.ToView(),
-            [.. ideas.Where(i => i.Members.Contains(member)).Select(Ref)],
+            [.. current.Select(Ref)],
             [.. ideas.Where(i => i.FormerMembers.Contains(member) && !i.Members.Contains(member)).Select(Ref)],
-            [.. ideas.Where(i => i.ProposedBy == member).Select(Ref)]));
+            [.. ideas.Where(i => i.ProposedBy == member).Select(Ref)],
+            [.. invitedTo.Where(i => i.Status != IdeaStatus.SetAside).Select(Ref)]));
     }
 
     public static async Task<Results<Ok<IReadOnlyList<TokenView>>, ProblemHttpResult>> MemberTokens(Guid id, IGrainFactory grains)
