@@ -121,7 +121,7 @@ public static class IdeasCommand
             var moment = parse.GetValue(asOf);
             var ideaPath = moment is { } at ? $"ideas/{ideaId}?asOf={Uri.EscapeDataString(at.ToString("O"))}" : $"ideas/{ideaId}";
             var idea = await lab.GetAsync<IdeaView>(ideaPath, cancellationToken);
-            var team = await lab.GetAsync<Team>($"ideas/{ideaId}/team", cancellationToken);
+            var team = await lab.GetAsync<TeamRoster>($"ideas/{ideaId}/team", cancellationToken);
             var timeline = (await lab.GetAsync<ItemList<HistoryEntry>>($"ideas/{ideaId}/timeline", cancellationToken)).Items
                 .Where(e => moment is null || e.At <= moment)
                 .ToList();
@@ -136,7 +136,7 @@ public static class IdeasCommand
         return command;
     }
 
-    private static void PrintIdea(IdeaView idea, Team team, IReadOnlyList<HistoryEntry> timeline, DateTimeOffset? asOf)
+    private static void PrintIdea(IdeaView idea, TeamRoster team, IReadOnlyList<HistoryEntry> timeline, DateTimeOffset? asOf)
     {
         // The team answer names everyone who was ever on it, so the roster of an earlier moment can be named too.
         var people = team.Members.Concat(team.FormerMembers).DistinctBy(p => p.Id).ToDictionary(p => p.Id);

@@ -1,10 +1,9 @@
 using System.Net;
+using Lab.Contracts.Reading;
 using Marten;
 using Npgsql;
 
 namespace Lab.Knowledge.Reading;
-
-public sealed record SearchHit(string Kind, Guid Id, string Title, string Snippet, double Rank);
 
 /// <summary>
 /// Full-text search over everything the lab has written down (ideas, notes, insights, finished runs): PostgreSQL's

@@ -2,6 +2,7 @@ using System.Globalization;
 using JasperFx.Events;
 using Lab.Contracts.Ideas;
 using Lab.Contracts.Knowledge;
+using Lab.Contracts.Reading;
 using Lab.Contracts.Researchers;
 using Lab.Contracts.Runs;
 using Lab.Knowledge.Ideas;
@@ -11,21 +12,6 @@ using Marten;
 using Marten.Events;
 
 namespace Lab.Knowledge.Reading;
-
-/// <summary>One thing that happened in the lab, as the feed and timelines show it.</summary>
-public sealed record HistoryEntry(
-    long Sequence,
-    DateTimeOffset At,
-    string Kind,
-    Guid? ActorId,
-    string? Actor,
-    string Summary,
-    string SubjectKind,
-    Guid SubjectId,
-    bool Celebrate);
-
-/// <summary>What the lab looked like at a moment, rebuilt from the event log.</summary>
-public sealed record LabAsOf(DateTimeOffset AsOf, int Members, int Notes, int Insights, IReadOnlyList<IdeaView> Ideas);
 
 /// <summary>The lab's history read straight from its event log: the feed, an idea's timeline, and time travel.</summary>
 public static class LabHistory

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Lab.Api.Infrastructure;
 using Lab.Contracts;
 using Lab.Contracts.Ideas;
+using Lab.Contracts.Reading;
 using Lab.Knowledge.Ideas;
 using Lab.Knowledge.Reading;
 using Lab.Knowledge.Researchers;
@@ -31,10 +32,6 @@ public static class IdeasApi
     public sealed record ReviveIdea(string Reason);
 
     public sealed record Collaborate(Guid IdeaId);
-
-    public sealed record ResearcherRef(Guid Id, string Handle, string Name);
-
-    public sealed record TeamRoster(Guid IdeaId, IReadOnlyList<ResearcherRef> Members, IReadOnlyList<ResearcherRef> FormerMembers);
 
     public static IEndpointRouteBuilder MapIdeasApi(this IEndpointRouteBuilder app)
     {

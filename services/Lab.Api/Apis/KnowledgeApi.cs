@@ -1,4 +1,5 @@
 using Lab.Contracts;
+using Lab.Contracts.Reading;
 using Lab.Knowledge.Reading;
 using Marten;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -11,8 +12,6 @@ public static class KnowledgeApi
     public const int MaxSearchResults = 50;
     public const int DefaultSearchResults = 20;
     public const int MaxFeedPage = 100;
-
-    public sealed record SearchResults(string Query, IReadOnlyList<SearchHit> Items);
 
     private static readonly string[] Kinds = ["idea", "note", "insight", "run"];
 

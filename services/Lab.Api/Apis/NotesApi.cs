@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Lab.Api.Infrastructure;
 using Lab.Contracts.Knowledge;
+using Lab.Contracts.Reading;
 using Lab.Knowledge.Notes;
 using Marten;
 using Microsoft.AspNetCore.Http.HttpResults;

@@ -2,12 +2,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Lab.Api.Apis;
 
-/// <summary>One page of a list, with where it sits in the whole.</summary>
-public sealed record Page<T>(IReadOnlyList<T> Items, int Total, int Offset, int Limit);
-
-/// <summary>A whole (short) list.</summary>
-public sealed record ItemList<T>(IReadOnlyList<T> Items);
-
 public sealed record Paging(int Offset, int Limit, Dictionary<string, string[]> Errors)
 {
     public const int DefaultLimit = 50;

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Lab.Api.Infrastructure;
 using Lab.Contracts.Ideas;
+using Lab.Contracts.Reading;
 using Lab.Contracts.Researchers;
 using Lab.Knowledge.Ideas;
 using Lab.Knowledge.Researchers;
@@ -13,15 +14,6 @@ namespace Lab.Api.Apis;
 public static class ResearchersApi
 {
     public const int MaxPageSize = 200;
-
-    public sealed record IdeaRef(Guid Id, string Title, IdeaStatus Status);
-
-    /// <summary>
-    /// A member's page: everything on it is derived from the event log, nothing typed in about anyone's standing.
-    /// <see cref="InvitedTo"/> holds the ideas that build on ideas whose teams dissolved around them and that they have not joined.
-    /// </summary>
-    public sealed record ResearcherPage(ResearcherView Researcher, IReadOnlyList<IdeaRef> CurrentTeams, IReadOnlyList<IdeaRef> PastTeams,
-        IReadOnlyList<IdeaRef> Proposed, IReadOnlyList<IdeaRef> InvitedTo);
 
     public static IEndpointRouteBuilder MapResearchersApi(this IEndpointRouteBuilder app)
     {
@@ -57,7 +49,7 @@ public static class ResearchersApi
         return TypedResults.Ok(new Page<ResearcherView>([.. rows.Select(r => r.ToView())], total, paging.Offset, paging.Limit));
     }
 
-    public static async Task<Results<Ok<ResearcherPage>, ProblemHttpResult>> GetResearcher(string handle, IQuerySession session, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<ResearcherOverview>, ProblemHttpResult>> GetResearcher(string handle, IQuerySession session, CancellationToken cancellationToken)
     {
         var profile = Guid.TryParse(handle, out var id)
             ? await session.LoadAsync<ResearcherProfile>(id, cancellationToken)
@@ -80,7 +72,7 @@ public static class ResearchersApi
             .ToArray();
         var invitedTo = invitations.Length == 0 ? [] : await session.LoadManyAsync<IdeaSummary>(cancellationToken, invitations);
         static IdeaRef Ref(IdeaSummary i) => new(i.Id, i.Title, i.Status);
-        return TypedResults.Ok(new ResearcherPage(
+        return TypedResults.Ok(new ResearcherOverview(
             profile.ToView(),
             [.. current.Select(Ref)],
             [.. ideas.Where(i => i.FormerMembers.Contains(member) && !i.Members.Contains(member)).Select(Ref)],

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text.Json;
 using Lab.Api.Infrastructure;
 using Lab.Contracts.Pool;
+using Lab.Contracts.Reading;
 using Lab.Contracts.Runs;
 using Lab.Knowledge.Runs;
 using Lab.Training.Configuration;
