@@ -18,7 +18,8 @@ public static class PortalService
         app.UseAntiforgery();
         app.MapDefaultEndpoints();
         app.MapPortalLogin();
-        app.MapPortalStyles();
+        app.MapPortalAssets();
+        app.MapPortalRunMetrics();
         app.MapRazorComponents<App>();
         return app;
     }

@@ -1,9 +1,10 @@
 using Lab.Contracts.Ideas;
 using Lab.Contracts.Researchers;
+using Lab.Contracts.Runs;
 
 namespace Lab.Portal.Clients;
 
-// What the API answers besides the contract records (IdeaView, NoteView, InsightView, ResearcherView).
+// What the API answers besides the contract records (IdeaView, NoteView, InsightView, ResearcherView, RunView, PoolView).
 
 public sealed record Page<T>(IReadOnlyList<T> Items, int Total, int Offset, int Limit);
 
@@ -34,3 +35,15 @@ public sealed record IdeaRef(Guid Id, string Title, IdeaStatus Status);
 public sealed record Team(IReadOnlyList<ResearcherRef> Members, IReadOnlyList<ResearcherRef> FormerMembers);
 
 public sealed record ResearcherProfile(ResearcherView Researcher, IReadOnlyList<IdeaRef> CurrentTeams, IReadOnlyList<IdeaRef> PastTeams, IReadOnlyList<IdeaRef> Proposed);
+
+/// <summary>One line of a run's metrics stream (<c>runs/{id}/metrics</c>): a point of its learning curve, a checkpoint, or where it stands.</summary>
+public sealed record RunMetricsLine(
+    string Event,
+    DateTimeOffset At,
+    int? Step = null,
+    double? Loss = null,
+    double? ValLoss = null,
+    double? TokensPerS = null,
+    double? ExpertLoadMaxOverMean = null,
+    RunStatus? Status = null,
+    string? Detail = null);

@@ -36,6 +36,34 @@ public sealed class LabApiClient(HttpClient http)
         return await response.Content.ReadFromJsonAsync<T>(Json, cancellationToken);
     }
 
+    /// <summary>Reads a newline-delimited JSON answer to its end; null when there is nothing there (404).</summary>
+    public async Task<IReadOnlyList<T>?> GetLinesAsync<T>(string path, CancellationToken cancellationToken = default)
+    {
+        using var response = await http.GetAsync(Api(path), HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+        response.EnsureSuccessStatusCode();
+        var lines = new List<T>();
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken));
+        while (await reader.ReadLineAsync(cancellationToken) is { } line)
+        {
+            if (!string.IsNullOrWhiteSpace(line) && JsonSerializer.Deserialize<T>(line, Json) is { } item)
+            {
+                lines.Add(item);
+            }
+        }
+        return lines;
+    }
+
+    /// <summary>
+    /// Starts reading <paramref name="path"/> and hands back the response as soon as its headers arrive, for answers
+    /// that keep coming (a live metrics stream); the caller disposes it.
+    /// </summary>
+    public async Task<HttpResponseMessage> OpenAsync(string path, CancellationToken cancellationToken = default) =>
+        await http.GetAsync(Api(path), HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+
     public Task<ApiResult<T>> PostAsync<T>(string path, object? body, CancellationToken cancellationToken = default) where T : class =>
         SendAsync<T>(HttpMethod.Post, path, body, cancellationToken);
 

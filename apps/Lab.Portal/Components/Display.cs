@@ -1,5 +1,6 @@
 using System.Globalization;
 using Lab.Contracts.Ideas;
+using Lab.Contracts.Runs;
 
 namespace Lab.Portal.Components;
 
@@ -15,6 +16,35 @@ public static class Display
     };
 
     public static string StatusClass(IdeaStatus status) => "status status-" + status.ToString().ToLowerInvariant();
+
+    public static string Status(RunStatus status) => status.ToString().ToLowerInvariant();
+
+    public static string StatusClass(RunStatus status) => "status run-" + status.ToString().ToLowerInvariant();
+
+    /// <summary>A loss or similar figure, or a dash when there is none yet.</summary>
+    public static string Number(double? value) => value is { } v ? v.ToString("0.000", CultureInfo.InvariantCulture) : "–";
+
+    /// <summary>Device time in the largest units that keep it readable: 42 s, 3 min 20 s, 2 h 05 min.</summary>
+    public static string Duration(double seconds)
+    {
+        var time = TimeSpan.FromSeconds(Math.Max(0, seconds));
+        return time.TotalHours >= 1 ? $"{(int)time.TotalHours} h {time.Minutes:00} min"
+            : time.TotalMinutes >= 1 ? $"{time.Minutes} min {time.Seconds:00} s"
+            : $"{time.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s";
+    }
+
+    /// <summary>When a waiting run should start, in words.</summary>
+    public static string EstimatedStart(DateTimeOffset? at)
+    {
+        if (at is not { } start)
+        {
+            return "not known (no live node can take it now)";
+        }
+        var wait = start - DateTimeOffset.UtcNow;
+        return wait <= TimeSpan.Zero ? "any moment now" : $"in about {Duration(wait.TotalSeconds)} ({When(start)})";
+    }
+
+    public static string Nodes(int count) => count == 1 ? "1 live node" : $"{count} live nodes";
 
     public static string People(int count) => count == 1 ? "1 person" : $"{count} people";
 

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Lab.Contracts.Ideas;
 using Lab.Contracts.Researchers;
 using Lab.Portal.Clients;
 using Microsoft.AspNetCore.Authorization;
@@ -47,6 +48,20 @@ public abstract class LabPage : ComponentBase
                 return people;
             }
         }
+    }
+
+    /// <summary>The ideas with these ids that can be read, by id, to put titles to the ids that runs and the pool carry.</summary>
+    protected async Task<IReadOnlyDictionary<Guid, IdeaView>> IdeasAsync(IEnumerable<Guid> ids)
+    {
+        var ideas = new Dictionary<Guid, IdeaView>();
+        foreach (var id in ids.Distinct())
+        {
+            if (await Api.GetAsync<IdeaView>($"ideas/{id}") is { } idea)
+            {
+                ideas[id] = idea;
+            }
+        }
+        return ideas;
     }
 
     /// <summary>Redirects after a successful post, so that a reload does not post again.</summary>

@@ -1,0 +1,58 @@
+namespace Lab.Portal;
+
+/// <summary>
+/// The portal's stylesheet and its one script (wwwroot), built into the assembly and served from it, so the portal
+/// looks and behaves the same whether it runs on its own or inside <c>lab up</c>, whose content root is not the portal's.
+/// </summary>
+public static class PortalAssets
+{
+    public static readonly PortalAsset Styles = new("/app.css", "Lab.Portal.app.css", "text/css; charset=utf-8");
+
+    /// <summary>Keeps a run's loss chart up to date while it trains (the page shows the curve so far without it).</summary>
+    public static readonly PortalAsset ChartScript = new("/loss-chart.js", "Lab.Portal.loss-chart.js", "text/javascript; charset=utf-8");
+
+    public static IEndpointRouteBuilder MapPortalAssets(this IEndpointRouteBuilder app)
+    {
+        foreach (var asset in new[] { Styles, ChartScript })
+        {
+            app.MapGet(asset.Path, (HttpContext http) =>
+            {
+                http.Response.Headers.CacheControl = "public, max-age=300";
+                http.Response.Headers.ETag = $"\"{asset.Version}\"";
+                return Results.Bytes(asset.Content, asset.ContentType);
+            }).AllowAnonymous();
+        }
+        return app;
+    }
+}
+
+/// <summary>A file embedded in the portal's assembly under a resource name and served at <see cref="Path"/>.</summary>
+public sealed class PortalAsset
+{
+    private readonly Lazy<byte[]> _content;
+    private readonly Lazy<string> _version;
+
+    public PortalAsset(string path, string resourceName, string contentType)
+    {
+        Path = path;
+        ContentType = contentType;
+        _content = new(() =>
+        {
+            using var stream = typeof(PortalAsset).Assembly.GetManifestResourceStream(resourceName)
+                ?? throw new InvalidOperationException($"The portal's {path} is not embedded in its assembly.");
+            using var copy = new MemoryStream();
+            stream.CopyTo(copy);
+            return copy.ToArray();
+        });
+        _version = new(() => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(_content.Value))[..16]);
+    }
+
+    public string Path { get; }
+    public string ContentType { get; }
+    public byte[] Content => _content.Value;
+
+    /// <summary>Changes with the content: pages link to <see cref="VersionedPath"/>, so a new portal is never served an old file.</summary>
+    public string Version => _version.Value;
+
+    public string VersionedPath => $"{Path}?v={Version}";
+}
