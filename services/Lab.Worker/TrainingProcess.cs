@@ -47,7 +47,8 @@ public sealed partial class TrainingProcess : IDisposable
         RunFolderLock.EndLeftover(folder);
         var config = Path.Combine(folder, "config.json");
         File.WriteAllText(config, order.Config);
-        List<string> arguments = ["train", "--config", config, "--out", folder, "--json"];
+        // The worker holds the run's standard input open: if the worker dies, the pipe closes and the run checkpoints and stops.
+        List<string> arguments = ["train", "--config", config, "--out", folder, "--json", "--stop-when-input-ends"];
         // The engine keeps its checkpoints in <out>/checkpoints; resuming with none there would be refused.
         var checkpoints = Path.Combine(folder, "checkpoints");
         if (Directory.Exists(checkpoints) && new CheckpointStore(checkpoints).List().Count > 0)

@@ -91,6 +91,9 @@ internal sealed class LabTrainProcess : IDisposable
 
     public Task WriteLineAsync(string line) => _process.StandardInput.WriteLineAsync(line);
 
+    /// <summary>Closes the process's standard input, as the death of whoever held it open would.</summary>
+    public void CloseStandardInput() => _process.StandardInput.Close();
+
     public void Signal(string name) => Process.Start("kill", ["-" + name, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
 
     public async Task<int> WaitForExitAsync()

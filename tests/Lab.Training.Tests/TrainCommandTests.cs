@@ -96,6 +96,21 @@ public sealed class TrainCommandTests
         Assert.Equal(130, exitCode);
     }
 
+    [Fact]
+    public async Task With_stop_when_input_ends_a_closed_standard_input_saves_and_stops()
+    {
+        using var folder = new TempFolder();
+        using var lab = LabTrainProcess.Start([.. Tiny, "--steps", "5000", "--out", folder.Path, "--stop-when-input-ends"]);
+        await lab.WaitForAsync(l => Event(l) == "progress");
+
+        lab.CloseStandardInput();
+        var exitCode = await lab.WaitForExitAsync();
+
+        Assert.Equal("stopped", Event(lab.Lines[^1]));
+        Assert.Contains(lab.Lines, l => Event(l) == "checkpoint");
+        Assert.Equal(130, exitCode);
+    }
+
     private static string Event(JsonObject line) => (string)line["event"]!;
 
     private static void AssertNumbers(JsonObject line, params string[] names)

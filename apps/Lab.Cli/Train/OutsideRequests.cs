@@ -6,7 +6,8 @@ namespace Lab.Cli.Train;
 /// <summary>
 /// Turns what the outside world asks of a running <c>lab train</c> into requests at the next step boundary:
 /// SIGINT, SIGTERM or a line <c>stop</c> on standard input save a checkpoint and stop; SIGUSR1 or a line
-/// <c>checkpoint</c> save one and carry on.
+/// <c>checkpoint</c> save one and carry on. With <c>stopWhenInputEnds</c>, standard input closing (the supervisor
+/// holding the other end died) saves a checkpoint and stops too.
 /// </summary>
 internal sealed class OutsideRequests : IDisposable
 {
@@ -17,9 +18,12 @@ internal sealed class OutsideRequests : IDisposable
     private readonly List<PosixSignalRegistration> _signals = [];
     private volatile int _stoppedExitCode = InterruptedExitCode;
 
-    public OutsideRequests(TrainingControl control)
+    private readonly bool _stopWhenInputEnds;
+
+    public OutsideRequests(TrainingControl control, bool stopWhenInputEnds = false)
     {
         _control = control;
+        _stopWhenInputEnds = stopWhenInputEnds;
         _signals.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, OnStopSignal));
         _signals.Add(PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnStopSignal));
         if (UserSignal1() is { } usr1)
@@ -66,6 +70,10 @@ internal sealed class OutsideRequests : IDisposable
                         _control.RequestStop();
                         break;
                 }
+            }
+            if (_stopWhenInputEnds)
+            {
+                _control.RequestStop();
             }
         }
         catch (IOException)

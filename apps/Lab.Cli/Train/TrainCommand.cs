@@ -21,10 +21,14 @@ public static class TrainCommand
         var seed = new Option<long?>("--seed") { Description = "Seed of the weights, the synthetic corpus and the batch order." };
         var threads = new Option<int?>("--threads") { Description = "Compute threads (0: one per core)." };
         var json = new Option<bool>("--json") { Description = "Write one JSON object per line on standard output instead of a progress bar." };
+        var stopWhenInputEnds = new Option<bool>("--stop-when-input-ends")
+        {
+            Description = "Save a checkpoint and stop when standard input closes: for a supervisor that holds the pipe open, so the run does not outlive it.",
+        };
 
         var command = new Command("train", "Train a DeepSeek-style mixture-of-experts language model. SIGINT/SIGTERM or a line 'stop' on standard input save a checkpoint and stop at the next step; SIGUSR1 or a line 'checkpoint' save one and carry on.")
         {
-            preset, config, data, tokenizer, steps, output, resume, seed, threads, json,
+            preset, config, data, tokenizer, steps, output, resume, seed, threads, json, stopWhenInputEnds,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -37,7 +41,8 @@ public static class TrainCommand
                 parse.GetValue(output)!,
                 parse.GetValue(resume),
                 parse.GetValue(seed),
-                parse.GetValue(threads));
+                parse.GetValue(threads),
+                parse.GetValue(stopWhenInputEnds));
             ITrainOutput sink = parse.GetValue(json) ? new JsonTrainOutput() : new ConsoleTrainOutput();
             return TrainRunner.RunAsync(request, sink, cancellationToken);
         });

@@ -13,7 +13,8 @@ public sealed record TrainRequest(
     string Output,
     bool Resume,
     long? Seed,
-    int? Threads)
+    int? Threads,
+    bool StopWhenInputEnds = false)
 {
     /// <summary>
     /// The validated configuration of the run: a preset, a file, or (resuming without either) the checkpoint's own,

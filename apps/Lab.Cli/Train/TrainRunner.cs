@@ -28,7 +28,7 @@ internal static class TrainRunner
 
     private static int Train(TrainRequest request, ITrainOutput output, TrainingControl control, CancellationToken cancellationToken)
     {
-        using var requests = new OutsideRequests(control);
+        using var requests = new OutsideRequests(control, request.StopWhenInputEnds);
         using var cancellation = control.StopWhenCancelled(cancellationToken);
         try
         {
