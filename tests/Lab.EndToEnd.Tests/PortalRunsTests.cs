@@ -1,0 +1,138 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Lab.Testing;
+using Microsoft.Playwright;
+
+namespace Lab.EndToEnd.Tests;
+
+/// <summary>Runs and the shared pool in the portal, in a real headless Chromium through the gateway, trained by lab up's worker.</summary>
+[Collection(RunningLabCollection.Name)]
+public sealed class PortalRunsTests(RunningLabFixture lab) : IAsyncLifetime
+{
+    /// <summary>Long enough to still be training while the test watches its curve grow; the test cancels it.</summary>
+    private const int Steps = 400;
+
+    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(2);
+
+    private IPlaywright? _playwright;
+    private IBrowser? _browser;
+
+    public async Task InitializeAsync()
+    {
+        var chromium = await Chromium.FindOrInstallAsync();
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = chromium,
+            Headless = true,
+            Args = Chromium.Arguments,
+        });
+    }
+
+    [Fact]
+    public async Task A_member_submits_a_run_from_its_idea_watches_its_loss_curve_grow_sees_the_pool_and_cancels_it()
+    {
+        var handle = (await lab.Http.GetFromJsonAsync<JsonElement>("/api/v1/me")).GetProperty("handle").GetString()!;
+        var title = $"Curves of a tiny MoE {Guid.NewGuid():N}"[..32];
+        using var proposed = await lab.Http.PostAsJsonAsync("/api/v1/ideas", new { title, hypothesis = "A tiny MoE learns the synthetic domains in a few hundred steps." });
+        Assert.Equal(HttpStatusCode.Created, proposed.StatusCode);
+        var ideaId = (await proposed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        var page = await LoggedInPageAsync();
+
+        // A configuration the training engine refuses is shown beside its field, and puts nothing on the pool.
+        await page.GotoAsync($"{lab.Lab.Url}/ideas/{ideaId}");
+        await page.SelectOptionAsync("#run-preset", "tiny");
+        await page.FillAsync("#run-steps", "0");
+        await page.ClickAsync("#submit-run");
+        var refusal = await page.WaitForSelectorAsync("#run-form [data-field=steps]");
+        Assert.Contains("training.steps", await refusal!.InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Equal(0, (await lab.Http.GetFromJsonAsync<JsonElement>($"/api/v1/runs?ideaId={ideaId}")).GetProperty("total").GetInt32());
+
+        // A good one is admitted at once, and its page follows it.
+        await page.FillAsync("#run-steps", Steps.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await page.FillAsync("#run-seed", "7");
+        await page.ClickAsync("#submit-run");
+        await page.WaitForSelectorAsync("#run-title");
+        Assert.NotNull(await page.QuerySelectorAsync("#done"));
+        var runId = Guid.Parse(new Uri(page.Url).AbsolutePath.Split('/').Last());
+
+        // The Runs page lists it with its idea and submitter.
+        await page.ClickAsync("#nav-runs");
+        var row = await page.WaitForSelectorAsync($"#runs tr[data-run-id='{runId}']");
+        var rowText = await row!.InnerTextAsync();
+        Assert.Contains(title, rowText, StringComparison.Ordinal);
+        Assert.Contains("@" + handle, rowText, StringComparison.Ordinal);
+        Assert.Contains($"/ {Steps}", rowText, StringComparison.Ordinal);
+
+        // Its page draws the loss curve and keeps drawing it as the run reports progress, without reloading.
+        await page.ClickAsync($"#runs tr[data-run-id='{runId}'] a[href='/runs/{runId}']");
+        await page.WaitForSelectorAsync("#loss-chart");
+        var config = await page.InnerTextAsync("#config");
+        Assert.Contains($"\"steps\": {Steps}", config, StringComparison.Ordinal);
+        Assert.Contains("\"seed\": 7", config, StringComparison.Ordinal);
+        var shown = await PointsAsync(page);
+        await page.EvaluateAsync("() => { window.sameDocument = true; }");
+        await page.WaitForFunctionAsync(
+            "n => Number(document.getElementById('loss-chart').dataset.points) >= Math.max(2, n + 1)",
+            shown,
+            new PageWaitForFunctionOptions { Timeout = (float)Patience.TotalMilliseconds, PollingInterval = 250 });
+        Assert.True(await page.EvaluateAsync<bool>("() => window.sameDocument === true"), "the curve grew in the page as it was, not by reloading it");
+        var drawn = await page.GetAttributeAsync("#loss-chart polyline.train", "points");
+        Assert.True(drawn!.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length >= 2, $"the train loss line has points: '{drawn}'");
+        Assert.Equal("running", await page.InnerTextAsync("#run-status"));
+
+        // Without JavaScript the page still shows the curve so far, drawn by the server.
+        var still = await LoggedInPageAsync(new BrowserNewContextOptions { JavaScriptEnabled = false });
+        await using (still.Context)
+        {
+            await still.GotoAsync($"{lab.Lab.Url}/runs/{runId}");
+            Assert.True(await PointsAsync(still) >= 2, "the server-rendered chart has the points reported so far");
+            var serverDrawn = await still.GetAttributeAsync("#loss-chart polyline.train", "points");
+            Assert.True(serverDrawn!.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length >= 2, $"server-drawn line: '{serverDrawn}'");
+        }
+
+        // The pool page lists the node, with the run on one of its devices.
+        await page.ClickAsync("#nav-pool");
+        var node = await page.WaitForSelectorAsync("#nodes li[data-node]");
+        Assert.Contains("alive", await node!.InnerTextAsync(), StringComparison.Ordinal);
+        Assert.NotNull(await page.QuerySelectorAsync($"#nodes .device.busy a[href='/runs/{runId}']"));
+        Assert.NotNull(await page.QuerySelectorAsync($"#shares tr[data-idea-id='{ideaId}']"));
+
+        // Its submitter cancels it; the run checkpoints, stops, and says so.
+        await page.GotoAsync($"{lab.Lab.Url}/runs/{runId}");
+        await page.ClickAsync("#cancel-run");
+        await page.WaitForSelectorAsync("#done");
+        await page.WaitForSelectorAsync("#run-status:text-is('cancelled')", new PageWaitForSelectorOptions { Timeout = (float)Patience.TotalMilliseconds });
+        Assert.Null(await page.QuerySelectorAsync("#cancel-run"));
+
+        // The idea's page lists the run and what the idea's experiments have cost.
+        await page.GotoAsync($"{lab.Lab.Url}/ideas/{ideaId}");
+        Assert.NotNull(await page.WaitForSelectorAsync($"#idea-runs tr[data-run-id='{runId}']"));
+        Assert.Contains("1 run", await page.InnerTextAsync("#idea-compute"), StringComparison.Ordinal);
+    }
+
+    private static async Task<int> PointsAsync(IPage page) =>
+        int.Parse(await page.GetAttributeAsync("#loss-chart", "data-points") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>A fresh browser context logged in with the first member's token through the login page.</summary>
+    private async Task<IPage> LoggedInPageAsync(BrowserNewContextOptions? options = null)
+    {
+        var context = await _browser!.NewContextAsync(options);
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(lab.Lab.Url + "/login");
+        await page.FillAsync("#token", lab.Token);
+        await page.ClickAsync("#login");
+        await page.WaitForSelectorAsync("#propose-form");
+        return page;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_browser is not null)
+        {
+            await _browser.DisposeAsync();
+        }
+        _playwright?.Dispose();
+    }
+}
