@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Lab.Cli.Client;
 using Lab.Contracts.Runs;
@@ -10,6 +11,11 @@ namespace Lab.Cli.Runs;
 /// <summary><c>lab runs ...</c>: put experiments on the shared pool and follow them. No approval: a run is admitted at once.</summary>
 public static class RunsCommand
 {
+    private static readonly JsonSerializerOptions JsonLines = new(LabClient.Json)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
     public static Command Create() => new("runs", "Put training runs for an idea on the shared pool, list them, follow them, cancel them.")
     {
         Submit(),
@@ -173,20 +179,25 @@ public static class RunsCommand
     {
         var id = new Argument<Guid>("id") { Description = "The run's id." };
         var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing as the run goes, until it is over." };
-        var command = new Command("logs", "A run's history and progress; with --follow, live until it is over.") { id, follow };
+        var json = new Option<bool>("--json") { Description = "One JSON object per line (history entries and progress), for scripts." };
+        var command = new Command("logs", "A run's history and progress; with --follow, live until it is over.") { id, follow, json };
         var connection = ClientConnection.AddTo(command);
         command.SetAction((parse, cancellationToken) => connection.RunAsync(parse, async lab =>
         {
+            var print = parse.GetValue(json) ? (Action<RunLogLine>)PrintJson : PrintText;
             var shown = 0;
             var lastStep = -1;
             while (true)
             {
                 var run = await lab.GetAsync<RunView>($"runs/{parse.GetValue(id)}", cancellationToken);
-                PrintHistory(run.History.Skip(shown).ToList());
+                foreach (var entry in run.History.Skip(shown))
+                {
+                    print(new RunLogLine(entry.At, entry.Event, entry.Detail));
+                }
                 shown = run.History.Count;
                 if (run.Status == RunStatus.Running && run.Step != lastStep)
                 {
-                    AnsiConsole.WriteLine($"step {run.Step}/{run.TotalSteps}  loss {Number(run.Loss)}  val {Number(run.ValLoss)}  {Number(run.TokensPerS)} tokens/s");
+                    print(new RunLogLine(DateTimeOffset.UtcNow, "progress", null, run.Step, run.TotalSteps, run.Loss, run.ValLoss, run.TokensPerS));
                     lastStep = run.Step;
                 }
                 if (!parse.GetValue(follow) || run.IsOver)
@@ -199,11 +210,27 @@ public static class RunsCommand
         return command;
     }
 
+    /// <summary>One line of <c>lab runs logs</c>: an entry of the run's history, or where its training stands.</summary>
+    private sealed record RunLogLine(DateTimeOffset At, string Event, string? Detail, int? Step = null, int? TotalSteps = null,
+        double? Loss = null, double? ValLoss = null, double? TokensPerS = null);
+
+    private static void PrintText(RunLogLine line)
+    {
+        if (line.Step is { } step)
+        {
+            AnsiConsole.WriteLine($"step {step}/{line.TotalSteps}  loss {Number(line.Loss)}  val {Number(line.ValLoss)}  {Number(line.TokensPerS)} tokens/s");
+            return;
+        }
+        AnsiConsole.MarkupLine($"[grey]{ClientOutput.When(line.At)}[/] [bold]{Markup.Escape(line.Event)}[/] {Markup.Escape(line.Detail ?? "")}");
+    }
+
+    private static void PrintJson(RunLogLine line) => Console.Out.WriteLine(JsonSerializer.Serialize(line, JsonLines));
+
     private static void PrintHistory(IReadOnlyList<RunHistoryEntry> history)
     {
         foreach (var entry in history)
         {
-            AnsiConsole.MarkupLine($"[grey]{ClientOutput.When(entry.At)}[/] [bold]{Markup.Escape(entry.Event)}[/] {Markup.Escape(entry.Detail)}");
+            PrintText(new RunLogLine(entry.At, entry.Event, entry.Detail));
         }
     }
 
