@@ -11,7 +11,7 @@ namespace Lab.EndToEnd.Tests;
 public sealed class PortalRunsTests(RunningLabFixture lab) : IAsyncLifetime
 {
     /// <summary>Long enough to still be training while the test watches its curve grow; the test cancels it.</summary>
-    private const int Steps = 400;
+    private const int Steps = 5000;
 
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(2);
 
@@ -96,8 +96,20 @@ public sealed class PortalRunsTests(RunningLabFixture lab) : IAsyncLifetime
         await page.ClickAsync("#nav-pool");
         var node = await page.WaitForSelectorAsync("#nodes li[data-node]");
         Assert.Contains("alive", await node!.InnerTextAsync(), StringComparison.Ordinal);
-        Assert.NotNull(await page.QuerySelectorAsync($"#nodes .device.busy a[href='/runs/{runId}']"));
+        Assert.True(await page.QuerySelectorAsync($"#nodes .device.busy a[href='/runs/{runId}']") is not null,
+            $"the run on a busy device: {await page.InnerTextAsync("main")} / {await lab.Http.GetStringAsync("/api/v1/pool")} / {await lab.Http.GetStringAsync($"/api/v1/runs/{runId}")}");
         Assert.NotNull(await page.QuerySelectorAsync($"#shares tr[data-idea-id='{ideaId}']"));
+
+        // Someone who neither submitted it nor is on its idea's team may not cancel it: the API's refusal is shown, the run goes on.
+        var stranger = await LoggedInPageAsync(token: await NewMemberTokenAsync("stranger"));
+        await using (stranger.Context)
+        {
+            await stranger.GotoAsync($"{lab.Lab.Url}/runs/{runId}");
+            await stranger.ClickAsync("#cancel-run");
+            var refused = await stranger.WaitForSelectorAsync("#cancel-problem");
+            Assert.Contains("Not allowed", await refused!.InnerTextAsync(), StringComparison.Ordinal);
+            Assert.Equal("Running", (await lab.Http.GetFromJsonAsync<JsonElement>($"/api/v1/runs/{runId}")).GetProperty("status").GetString());
+        }
 
         // Its submitter cancels it; the run checkpoints, stops, and says so.
         await page.GotoAsync($"{lab.Lab.Url}/runs/{runId}");
@@ -115,13 +127,25 @@ public sealed class PortalRunsTests(RunningLabFixture lab) : IAsyncLifetime
     private static async Task<int> PointsAsync(IPage page) =>
         int.Parse(await page.GetAttributeAsync("#loss-chart", "data-points") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
 
-    /// <summary>A fresh browser context logged in with the first member's token through the login page.</summary>
-    private async Task<IPage> LoggedInPageAsync(BrowserNewContextOptions? options = null)
+    /// <summary>Invites someone new, who joins the lab; answers their token.</summary>
+    private async Task<string> NewMemberTokenAsync(string name)
+    {
+        using var invited = await lab.Http.PostAsync("/api/v1/invitations", null);
+        Assert.Equal(HttpStatusCode.Created, invited.StatusCode);
+        var code = (await invited.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString()!;
+        using var invitee = LabProcess.Client(lab.Lab.Url, code);
+        using var joined = await invitee.PostAsJsonAsync("/api/v1/join", new { handle = $"{name}-{Guid.NewGuid():N}"[..(name.Length + 9)], name });
+        Assert.Equal(HttpStatusCode.Created, joined.StatusCode);
+        return (await joined.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetProperty("token").GetString()!;
+    }
+
+    /// <summary>A fresh browser context logged in through the login page, with the first member's token unless another is given.</summary>
+    private async Task<IPage> LoggedInPageAsync(BrowserNewContextOptions? options = null, string? token = null)
     {
         var context = await _browser!.NewContextAsync(options);
         var page = await context.NewPageAsync();
         await page.GotoAsync(lab.Lab.Url + "/login");
-        await page.FillAsync("#token", lab.Token);
+        await page.FillAsync("#token", token ?? lab.Token);
         await page.ClickAsync("#login");
         await page.WaitForSelectorAsync("#propose-form");
         return page;
