@@ -1,5 +1,6 @@
 using Lab.Contracts.Ideas;
 using Lab.Contracts.Researchers;
+using Lab.Contracts.Runs;
 
 namespace Lab.Contracts.Reading;
 
@@ -45,3 +46,7 @@ public sealed record TeamRoster(Guid IdeaId, IReadOnlyList<ResearcherRef> Member
 /// </summary>
 public sealed record ResearcherOverview(ResearcherView Researcher, IReadOnlyList<IdeaRef> CurrentTeams, IReadOnlyList<IdeaRef> PastTeams,
     IReadOnlyList<IdeaRef> Proposed, IReadOnlyList<IdeaRef> InvitedTo);
+
+/// <summary>One line of a run's metrics stream (<c>runs/{id}/metrics</c>, NDJSON): a point of its curve, a checkpoint, or where it stands.</summary>
+public sealed record RunMetricsLine(string Event, DateTimeOffset At, int? Step = null, double? Loss = null, double? ValLoss = null,
+    double? TokensPerS = null, double? ExpertLoadMaxOverMean = null, RunStatus? Status = null, string? Detail = null);

@@ -17,10 +17,6 @@ namespace Lab.Api.Apis;
 /// <param name="Kind"><c>cpu</c> or <c>cuda</c>; any when left out.</param>
 public sealed record RunSubmission(Guid? IdeaId, JsonElement? Config, int? Devices, string? Kind);
 
-/// <summary>One line of a run's metrics stream: a point of its curve, or where it stands.</summary>
-public sealed record RunMetricsLine(string Event, DateTimeOffset At, int? Step = null, double? Loss = null, double? ValLoss = null,
-    double? TokensPerS = null, double? ExpertLoadMaxOverMean = null, RunStatus? Status = null, string? Detail = null);
-
 public static class RunsApi
 {
     public const int MaxPageSize = 100;
