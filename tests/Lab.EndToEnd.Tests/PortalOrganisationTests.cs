@@ -9,20 +9,9 @@ namespace Lab.EndToEnd.Tests;
 [Collection(RunningLabCollection.Name)]
 public sealed class PortalOrganisationTests(RunningLabFixture lab) : IAsyncLifetime
 {
-    private IPlaywright? _playwright;
-    private IBrowser? _browser;
+    private PortalBrowser? _portal;
 
-    public async Task InitializeAsync()
-    {
-        var chromium = await Chromium.FindOrInstallAsync();
-        _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = chromium,
-            Headless = true,
-            Args = Chromium.Arguments,
-        });
-    }
+    public async Task InitializeAsync() => _portal = await PortalBrowser.StartAsync();
 
     [Fact]
     public async Task A_member_proposes_sees_similar_ideas_joins_writes_a_note_finds_it_and_sees_the_lab_celebrate()
@@ -133,23 +122,13 @@ public sealed class PortalOrganisationTests(RunningLabFixture lab) : IAsyncLifet
     }
 
     /// <summary>A fresh browser context logged in with the first member's token through the login page.</summary>
-    private async Task<IPage> LoggedInPageAsync()
-    {
-        var context = await _browser!.NewContextAsync();
-        var page = await context.NewPageAsync();
-        await page.GotoAsync(lab.Lab.Url + "/login");
-        await page.FillAsync("#token", lab.Token);
-        await page.ClickAsync("#login");
-        await page.WaitForSelectorAsync("#propose-form");
-        return page;
-    }
+    private Task<IPage> LoggedInPageAsync() => _portal!.LoggedInPageAsync(lab.Lab.Url, lab.Token);
 
     public async Task DisposeAsync()
     {
-        if (_browser is not null)
+        if (_portal is not null)
         {
-            await _browser.DisposeAsync();
+            await _portal.DisposeAsync();
         }
-        _playwright?.Dispose();
     }
 }

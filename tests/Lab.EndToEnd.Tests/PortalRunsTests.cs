@@ -15,20 +15,9 @@ public sealed class PortalRunsTests(RunningLabFixture lab) : IAsyncLifetime
 
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(2);
 
-    private IPlaywright? _playwright;
-    private IBrowser? _browser;
+    private PortalBrowser? _portal;
 
-    public async Task InitializeAsync()
-    {
-        var chromium = await Chromium.FindOrInstallAsync();
-        _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = chromium,
-            Headless = true,
-            Args = Chromium.Arguments,
-        });
-    }
+    public async Task InitializeAsync() => _portal = await PortalBrowser.StartAsync();
 
     [Fact]
     public async Task A_member_submits_a_run_from_its_idea_watches_its_loss_curve_grow_sees_the_pool_and_cancels_it()
@@ -140,23 +129,14 @@ public sealed class PortalRunsTests(RunningLabFixture lab) : IAsyncLifetime
     }
 
     /// <summary>A fresh browser context logged in through the login page, with the first member's token unless another is given.</summary>
-    private async Task<IPage> LoggedInPageAsync(BrowserNewContextOptions? options = null, string? token = null)
-    {
-        var context = await _browser!.NewContextAsync(options);
-        var page = await context.NewPageAsync();
-        await page.GotoAsync(lab.Lab.Url + "/login");
-        await page.FillAsync("#token", token ?? lab.Token);
-        await page.ClickAsync("#login");
-        await page.WaitForSelectorAsync("#propose-form");
-        return page;
-    }
+    private Task<IPage> LoggedInPageAsync(BrowserNewContextOptions? options = null, string? token = null) =>
+        _portal!.LoggedInPageAsync(lab.Lab.Url, token ?? lab.Token, options);
 
     public async Task DisposeAsync()
     {
-        if (_browser is not null)
+        if (_portal is not null)
         {
-            await _browser.DisposeAsync();
+            await _portal.DisposeAsync();
         }
-        _playwright?.Dispose();
     }
 }

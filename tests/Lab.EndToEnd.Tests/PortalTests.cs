@@ -7,25 +7,14 @@ namespace Lab.EndToEnd.Tests;
 [Collection(RunningLabCollection.Name)]
 public sealed class PortalTests(RunningLabFixture lab) : IAsyncLifetime
 {
-    private IPlaywright? _playwright;
-    private IBrowser? _browser;
+    private PortalBrowser? _portal;
 
-    public async Task InitializeAsync()
-    {
-        var chromium = await Chromium.FindOrInstallAsync();
-        _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = chromium,
-            Headless = true,
-            Args = Chromium.Arguments,
-        });
-    }
+    public async Task InitializeAsync() => _portal = await PortalBrowser.StartAsync();
 
     [Fact]
     public async Task The_portal_asks_for_a_login_and_refuses_a_wrong_token()
     {
-        var page = await _browser!.NewPageAsync();
+        var page = await _portal!.Browser.NewPageAsync();
 
         await page.GotoAsync(lab.Lab.Url);
         Assert.Contains("/login", page.Url, StringComparison.Ordinal);
@@ -68,22 +57,16 @@ public sealed class PortalTests(RunningLabFixture lab) : IAsyncLifetime
     /// <summary>A fresh browser context logged in with the first member's token through the login page.</summary>
     private async Task<IPage> LoggedInPageAsync()
     {
-        var context = await _browser!.NewContextAsync();
-        var page = await context.NewPageAsync();
-        await page.GotoAsync(lab.Lab.Url + "/login");
-        await page.FillAsync("#token", lab.Token);
-        await page.ClickAsync("#login");
-        await page.WaitForSelectorAsync("#propose-form");
+        var page = await _portal!.LoggedInPageAsync(lab.Lab.Url, lab.Token);
         Assert.NotEqual("", await page.InnerTextAsync("#member"));
         return page;
     }
 
     public async Task DisposeAsync()
     {
-        if (_browser is not null)
+        if (_portal is not null)
         {
-            await _browser.DisposeAsync();
+            await _portal.DisposeAsync();
         }
-        _playwright?.Dispose();
     }
 }
