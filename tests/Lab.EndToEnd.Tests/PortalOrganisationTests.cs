@@ -95,8 +95,10 @@ public sealed class PortalOrganisationTests(RunningLabFixture lab) : IAsyncLifet
         await ProposeAsync(page, title, "A wider shared expert needs fewer routed ones.");
         await page.ClickAsync("#proposed a");
         await page.WaitForSelectorAsync("#idea-title");
-        var beforeJoining = DateTimeOffset.UtcNow;
+        // The time-travel field has whole seconds: wait past the proposal's second before taking the moment,
+        // so the moment (rounded down) is after the proposal and before the join.
         await Task.Delay(1100);
+        var beforeJoining = DateTimeOffset.UtcNow;
         await page.ClickAsync("#join");
         await page.WaitForSelectorAsync("#roster");
 
