@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Lab.Testing;
@@ -92,7 +91,7 @@ public sealed class ClientCommandsTests(RunningLabFixture lab) : IDisposable
 
     public void Dispose() => TestFolders.TryDelete(_folder);
 
-    private Task<CliResult> LabAsync(params string[] arguments) => LabAsync(arguments, token: null);
+    private Task<LabCommandResult> LabAsync(params string[] arguments) => LabAsync(arguments, token: null);
 
     private async Task<JsonElement> JsonAsync(params string[] arguments)
     {
@@ -102,35 +101,14 @@ public sealed class ClientCommandsTests(RunningLabFixture lab) : IDisposable
     }
 
     /// <summary>Runs the built <c>lab</c> command with its config in this test's folder and no LAB_ variables but the token given.</summary>
-    private async Task<CliResult> LabAsync(string[] arguments, string? token)
+    private Task<LabCommandResult> LabAsync(string[] arguments, string? token)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(RepositoryPaths.LabCli);
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        start.Environment.Remove("LAB_URL");
-        start.Environment.Remove("LAB_TOKEN");
-        start.Environment["LAB_CONFIG"] = ConfigFile;
-        start.Environment["NO_COLOR"] = "1";
+        var environment = new Dictionary<string, string?> { ["LAB_CONFIG"] = ConfigFile };
         if (token is not null)
         {
-            start.Environment["LAB_TOKEN"] = token;
+            environment["LAB_TOKEN"] = token;
         }
-        using var process = Process.Start(start)!;
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        await process.WaitForExitAsync(timeout.Token);
-        return new CliResult(process.ExitCode, await stdout, await stderr, string.Join(' ', arguments));
+        return LabCommand.RunAsync(arguments, environment);
     }
 
     /// <summary>Search reads a projection: give it a moment to catch up.</summary>
@@ -145,10 +123,5 @@ public sealed class ClientCommandsTests(RunningLabFixture lab) : IDisposable
             await Task.Delay(250);
         }
         return false;
-    }
-
-    private sealed record CliResult(int ExitCode, string Stdout, string Stderr, string Command)
-    {
-        public override string ToString() => $"lab {Command} exited {ExitCode}{Environment.NewLine}{Stdout}{Environment.NewLine}{Stderr}";
     }
 }
