@@ -25,10 +25,11 @@ internal static class MoeBench
         using var input = randn([options.Tokens, layer.ModelDim], device: device);
         using var outputGradient = randn([options.Tokens, layer.ModelDim], device: device);
         var init = new ParameterInit(layer.InitStd, 1, device);
-        var kernel = ChooseKernel(layer, device);
+        var kernel = DispatchKernels.Choose(layer, device).Kernel;
         using var moe = new MoeFeedForward("moe", layer, init, device, kernel);
         using var dense = new SwiGlu("dense", layer.ModelDim, layer.DenseHidden, init);
-        using var loop = new MoeFeedForward("moe", layer, init, device, DispatchKernel.Loop);
+        // The loop runs the same weights, so both MoE figures are for the same routing.
+        using var loop = Copy(moe, layer, device, DispatchKernel.Loop);
         var load = MeasureLoad(moe, input);
 
         // Interleaved rounds: whatever else the machine does at the time slows every contender alike.
@@ -51,7 +52,7 @@ internal static class MoeBench
             DenseGflops: Round(denseFlops / denseSeconds / 1e9),
             MoeOverMatmulRate: Round(moeFlops / moeSeconds / 1e9 / matmulGflops, 3),
             LoopMs: timings[3] is { } l ? Round(l * 1e3) : null,
-            Dispatch: kernel == DispatchKernel.GroupedMatmul ? "grouped_mm" : "loop",
+            Dispatch: DispatchKernels.Name(kernel),
             Tokens: options.Tokens,
             Threads: threads,
             Device: device.ToString(),
@@ -124,12 +125,16 @@ internal static class MoeBench
         return new ExpertLoad(load.Max() / load.Average());
     }
 
-    private static DispatchKernel ChooseKernel(ModelOptions layer, Device device) =>
-        layer.Dispatch == DispatchKernel.GroupedMatmul
-        && GroupedMatmul.Aligned(layer.ModelDim, layer.ExpertHidden)
-        && GroupedMatmul.Unavailable(device) is null
-            ? DispatchKernel.GroupedMatmul
-            : DispatchKernel.Loop;
+    private static MoeFeedForward Copy(MoeFeedForward source, ModelOptions layer, Device device, DispatchKernel kernel)
+    {
+        var copy = new MoeFeedForward("moe", layer, new ParameterInit(layer.InitStd, 1, device), device, kernel);
+        using var noGrad = no_grad();
+        foreach (var (from, to) in source.parameters().Zip(copy.parameters()))
+        {
+            to.copy_(from);
+        }
+        return copy;
+    }
 
     private static void Synchronize(Device device)
     {

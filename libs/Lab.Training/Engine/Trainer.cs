@@ -298,25 +298,16 @@ public sealed class Trainer : IDisposable
 
     private double Elapsed(Stopwatch wall) => _elapsedBefore + wall.Elapsed.TotalSeconds;
 
-    private string DispatchName() => _model.MoeLayers.Count == 0
-        ? "dense"
-        : _model.MoeLayers[0].Experts.Kernel == DispatchKernel.GroupedMatmul ? "grouped_mm" : "loop";
+    private string DispatchName() => _model.MoeLayers.Count == 0 ? "dense" : DispatchKernels.Name(_model.MoeLayers[0].Experts.Kernel);
 
     private DispatchKernel ChooseKernel(ModelOptions options)
     {
-        if (options.Dispatch != DispatchKernel.GroupedMatmul)
+        var (kernel, warning) = DispatchKernels.Choose(options, _device);
+        if (warning is not null)
         {
-            return options.Dispatch;
+            _report(new WarningEvent(warning));
         }
-        var problem = !GroupedMatmul.Aligned(options.ModelDim, options.ExpertHidden)
-            ? $"model_dim ({options.ModelDim}) and expert_hidden ({options.ExpertHidden}) must be multiples of 4 for grouped_mm"
-            : GroupedMatmul.Unavailable(_device);
-        if (problem is null)
-        {
-            return DispatchKernel.GroupedMatmul;
-        }
-        _report(new WarningEvent($"{problem}; using the per-expert loop"));
-        return DispatchKernel.Loop;
+        return kernel;
     }
 
     /// <summary>Weight decay on matrices only: decaying norm gains pulls them toward zero for no benefit.</summary>
