@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Lab.Contracts;
 
 namespace Lab.Cli.Client;
 
@@ -38,7 +39,7 @@ public sealed record ClientConfig(string? Url, string? Token)
         }
         try
         {
-            return JsonSerializer.Deserialize<ClientConfig>(File.ReadAllText(path), LabClient.Json) ?? new ClientConfig(null, null);
+            return JsonSerializer.Deserialize<ClientConfig>(File.ReadAllText(path), ApiJson.Options) ?? new ClientConfig(null, null);
         }
         catch (JsonException e)
         {
@@ -72,7 +73,7 @@ public sealed record ClientConfig(string? Url, string? Token)
         }
         using (var file = new FileStream(temporary, options))
         {
-            JsonSerializer.Serialize(file, this, new JsonSerializerOptions(LabClient.Json) { WriteIndented = true });
+            JsonSerializer.Serialize(file, this, new JsonSerializerOptions(ApiJson.Options) { WriteIndented = true });
         }
         File.Move(temporary, path, overwrite: true);
     }

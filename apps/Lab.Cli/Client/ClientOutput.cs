@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using System.Text.Json;
+using Lab.Contracts;
 using Lab.Contracts.Ideas;
 using Spectre.Console;
 
@@ -9,7 +10,7 @@ namespace Lab.Cli.Client;
 /// <summary>How client commands print: tables and panels for people, <c>--json</c> for scripts, problems on stderr.</summary>
 public static class ClientOutput
 {
-    private static readonly JsonSerializerOptions Indented = new(LabClient.Json) { WriteIndented = true };
+    private static readonly JsonSerializerOptions Indented = new(ApiJson.Options) { WriteIndented = true };
     private static readonly IAnsiConsole Stderr = CreateStderr();
 
     public static Option<bool> JsonOption() => new("--json") { Description = "Print the result as JSON, for scripts." };

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using Lab.Contracts;
 
 namespace Lab.Cli.Client;
 
@@ -13,7 +13,6 @@ namespace Lab.Cli.Client;
 public sealed class LabClient : IDisposable
 {
     /// <summary>The API's JSON: camelCase, enums as strings.</summary>
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
     private readonly HttpClient _http;
 
@@ -46,7 +45,7 @@ public sealed class LabClient : IDisposable
         using var request = new HttpRequestMessage(method, "/api/v1/" + path.TrimStart('/'));
         if (body is not null)
         {
-            request.Content = JsonContent.Create(body, body.GetType(), options: Json);
+            request.Content = JsonContent.Create(body, body.GetType(), options: ApiJson.Options);
         }
         HttpResponseMessage response;
         try
@@ -65,7 +64,7 @@ public sealed class LabClient : IDisposable
             }
             try
             {
-                return await response.Content.ReadFromJsonAsync<T>(Json, cancellationToken)
+                return await response.Content.ReadFromJsonAsync<T>(ApiJson.Options, cancellationToken)
                     ?? throw new LabClientException(response.StatusCode, $"{method} {request.RequestUri} answered with an empty body.");
             }
             catch (JsonException e)
@@ -99,7 +98,7 @@ public sealed class LabClientException(HttpStatusCode? status, string title, IRe
             : $"Lab answered {(int)status} {response.ReasonPhrase}.";
         try
         {
-            var problem = await response.Content.ReadFromJsonAsync<Problem>(LabClient.Json, cancellationToken);
+            var problem = await response.Content.ReadFromJsonAsync<Problem>(ApiJson.Options, cancellationToken);
             if (problem is not null && (problem.Title is not null || problem.Detail is not null || problem.Errors is not null))
             {
                 var title = status == HttpStatusCode.Unauthorized ? fallback : problem.Title ?? fallback;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Lab.Contracts;
 using Lab.Cli.Client;
 using Lab.Contracts.Runs;
 using Spectre.Console;
@@ -11,7 +12,7 @@ namespace Lab.Cli.Runs;
 /// <summary><c>lab runs ...</c>: put experiments on the shared pool and follow them. No approval: a run is admitted at once.</summary>
 public static class RunsCommand
 {
-    private static readonly JsonSerializerOptions JsonLines = new(LabClient.Json)
+    private static readonly JsonSerializerOptions JsonLines = new(ApiJson.Options)
     {
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
     };

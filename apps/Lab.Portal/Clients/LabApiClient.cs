@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using Lab.Contracts;
 using Lab.Contracts.Researchers;
 using Microsoft.AspNetCore.Mvc;
 
@@ -13,7 +13,6 @@ namespace Lab.Portal.Clients;
 /// </summary>
 public sealed class LabApiClient(HttpClient http)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
     /// <summary>The member a token belongs to, or null when the API does not accept it.</summary>
     public async Task<ResearcherView?> WhoIsAsync(string token, CancellationToken cancellationToken = default)
@@ -21,7 +20,7 @@ public sealed class LabApiClient(HttpClient http)
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/me");
         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
         using var response = await http.SendAsync(request, cancellationToken);
-        return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<ResearcherView>(Json, cancellationToken) : null;
+        return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<ResearcherView>(ApiJson.Options, cancellationToken) : null;
     }
 
     /// <summary>Reads <paramref name="path"/>; null when there is nothing there (404).</summary>
@@ -33,7 +32,7 @@ public sealed class LabApiClient(HttpClient http)
             return null;
         }
         response.EnsureSuccessStatusCode();
-        return await response.Content.ReadFromJsonAsync<T>(Json, cancellationToken);
+        return await response.Content.ReadFromJsonAsync<T>(ApiJson.Options, cancellationToken);
     }
 
     /// <summary>Reads a newline-delimited JSON answer to its end; null when there is nothing there (404).</summary>
@@ -49,7 +48,7 @@ public sealed class LabApiClient(HttpClient http)
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken));
         while (await reader.ReadLineAsync(cancellationToken) is { } line)
         {
-            if (!string.IsNullOrWhiteSpace(line) && JsonSerializer.Deserialize<T>(line, Json) is { } item)
+            if (!string.IsNullOrWhiteSpace(line) && JsonSerializer.Deserialize<T>(line, ApiJson.Options) is { } item)
             {
                 lines.Add(item);
             }
@@ -76,12 +75,12 @@ public sealed class LabApiClient(HttpClient http)
         using var request = new HttpRequestMessage(method, Api(path));
         if (body is not null)
         {
-            request.Content = JsonContent.Create(body, body.GetType(), options: Json);
+            request.Content = JsonContent.Create(body, body.GetType(), options: ApiJson.Options);
         }
         using var response = await http.SendAsync(request, cancellationToken);
         if (response.IsSuccessStatusCode)
         {
-            return new ApiResult<T>(await response.Content.ReadFromJsonAsync<T>(Json, cancellationToken), null);
+            return new ApiResult<T>(await response.Content.ReadFromJsonAsync<T>(ApiJson.Options, cancellationToken), null);
         }
         if (response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.Forbidden or HttpStatusCode.NotFound or HttpStatusCode.Conflict)
         {
@@ -96,7 +95,7 @@ public sealed class LabApiClient(HttpClient http)
         var fallback = new ApiProblem { Title = $"The API refused ({(int)response.StatusCode}).", Status = (int)response.StatusCode };
         try
         {
-            return await response.Content.ReadFromJsonAsync<ApiProblem>(Json, cancellationToken) ?? fallback;
+            return await response.Content.ReadFromJsonAsync<ApiProblem>(ApiJson.Options, cancellationToken) ?? fallback;
         }
         catch (Exception e) when (e is JsonException or NotSupportedException)
         {

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Json;
 using Lab.Api.Infrastructure;
+using Lab.Contracts;
 using Lab.Contracts.Pool;
 using Lab.Contracts.Reading;
 using Lab.Contracts.Runs;
@@ -24,10 +25,9 @@ public static class RunsApi
     /// <summary>How often a metrics stream looks for new events of a run that is not over.</summary>
     public static readonly TimeSpan MetricsPollInterval = TimeSpan.FromSeconds(1);
 
-    private static readonly JsonSerializerOptions MetricsJson = new(JsonSerializerDefaults.Web)
+    private static readonly JsonSerializerOptions MetricsJson = new(ApiJson.Options)
     {
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
     };
 
     public static IEndpointRouteBuilder MapRunsApi(this IEndpointRouteBuilder app)
