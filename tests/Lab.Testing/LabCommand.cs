@@ -9,7 +9,8 @@ namespace Lab.Testing;
 /// </summary>
 public static class LabCommand
 {
-    public static async Task<LabCommandResult> RunAsync(IEnumerable<string> arguments, IDictionary<string, string?> environment, TimeSpan? timeout = null)
+    /// <summary>How to start the built <c>lab</c> with these arguments, its standard streams redirected.</summary>
+    public static ProcessStartInfo StartInfo(IEnumerable<string> arguments)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -23,6 +24,12 @@ public static class LabCommand
         {
             start.ArgumentList.Add(argument);
         }
+        return start;
+    }
+
+    public static async Task<LabCommandResult> RunAsync(IEnumerable<string> arguments, IDictionary<string, string?> environment, TimeSpan? timeout = null)
+    {
+        var start = StartInfo(arguments);
         foreach (var variable in start.Environment.Keys.Where(k => k.StartsWith("LAB_", StringComparison.Ordinal)).ToList())
         {
             start.Environment.Remove(variable);

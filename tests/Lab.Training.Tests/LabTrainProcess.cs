@@ -17,20 +17,7 @@ internal sealed class LabTrainProcess : IDisposable
 
     public static LabTrainProcess Start(params string[] arguments)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(RepositoryPaths.LabCli);
-        start.ArgumentList.Add("train");
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        var lab = new LabTrainProcess(new Process { StartInfo = start });
+        var lab = new LabTrainProcess(new Process { StartInfo = LabCommand.StartInfo(["train", .. arguments]) });
         lab._process.OutputDataReceived += (_, e) => lab.Receive(e.Data);
         lab._process.ErrorDataReceived += (_, e) => lab.Receive(e.Data is null ? null : "stderr: " + e.Data);
         lab._process.Start();
