@@ -9,6 +9,7 @@ public static class PortalServiceExtensions
 {
     public static WebApplicationBuilder AddLabPortal(this WebApplicationBuilder builder)
     {
+        builder.AddPortalKeyRing();
         builder.Services.AddRazorComponents();
         builder.Services.AddCascadingAuthenticationState();
         builder.Services.AddHttpContextAccessor();

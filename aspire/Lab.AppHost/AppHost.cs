@@ -20,7 +20,9 @@ var worker = builder.AddProject<Projects.Lab_Worker>(LabServices.Worker)
     .WaitFor(api)
     .WithEnvironment("Worker__Token", bootstrapToken);
 
+// The portal keeps its cookie keys in the database, so its restarts log nobody out.
 var portal = builder.AddProject<Projects.Lab_Portal>(LabServices.Portal)
+    .WithReference(database)
     .WithReference(api)
     .WaitFor(api);
 

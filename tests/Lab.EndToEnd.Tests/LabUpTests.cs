@@ -9,14 +9,16 @@ namespace Lab.EndToEnd.Tests;
 public sealed class LabUpTests
 {
     [Fact]
-    public async Task An_idea_proposed_through_the_gateway_is_still_there_after_a_restart()
+    public async Task An_idea_proposed_through_the_gateway_and_a_portal_login_are_still_there_after_a_restart()
     {
         var data = TestFolders.Create("restart");
+        await using var portal = await PortalBrowser.StartAsync();
         try
         {
             Guid id;
+            Microsoft.Playwright.IPage loggedIn;
             var tokenFile = Path.Combine(data, "token");
-            await using (var first = await LabProcess.UpAsync(data, "--token-file", tokenFile))
+            await using (var first = await LabProcess.UpAsync(data, FreshHome(data, "first"), "--token-file", tokenFile))
             {
                 using var http = LabProcess.Client(first.Url, File.ReadAllText(tokenFile).Trim());
                 using (var anonymous = LabProcess.Client(first.Url, null))
@@ -27,6 +29,7 @@ public sealed class LabUpTests
                 using var created = await http.PostAsJsonAsync("/api/v1/ideas", new { title = "Survives restarts", hypothesis = "The event log is the source of truth." });
                 Assert.Equal(HttpStatusCode.Created, created.StatusCode);
                 id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+                loggedIn = await portal.LoggedInPageAsync(first.Url, File.ReadAllText(tokenFile).Trim());
 
                 Assert.Equal(0, await first.StopAsync());
                 Assert.Contains("Lab stopped.", first.Output, StringComparison.Ordinal);
@@ -36,7 +39,7 @@ public sealed class LabUpTests
             // The same member's token still works after the restart.
             var token = File.ReadAllText(tokenFile).Trim();
             File.Delete(tokenFile);
-            await using var second = await LabProcess.UpAsync(data, "--token-file", tokenFile);
+            await using var second = await LabProcess.UpAsync(data, FreshHome(data, "second"), "--token-file", tokenFile);
             Assert.Equal(token, File.ReadAllText(tokenFile).Trim());
             Assert.Contains(token, second.Output, StringComparison.Ordinal);
             using var again = LabProcess.Client(second.Url, token);
@@ -44,11 +47,27 @@ public sealed class LabUpTests
             Assert.Equal("Survives restarts", idea.GetProperty("title").GetString());
             var board = await again.GetFromJsonAsync<JsonElement>("/api/v1/ideas");
             Assert.Contains(board.GetProperty("items").EnumerateArray(), i => i.GetProperty("id").GetGuid() == id);
+
+            // The portal's cookie keys live in the database: the browser's login cookie still opens the board.
+            await loggedIn.GotoAsync(second.Url + "/");
+            Assert.DoesNotContain("/login", loggedIn.Url, StringComparison.Ordinal);
+            await loggedIn.WaitForSelectorAsync("#propose-form");
+            Assert.Contains("Survives restarts", await loggedIn.InnerTextAsync("main"), StringComparison.Ordinal);
         }
         finally
         {
             TestFolders.TryDelete(data);
         }
+    }
+
+    /// <summary>
+    /// A home folder of its own for one start, as a new container gets: only the data folder (the database) is
+    /// carried over, not whatever the services keep in the home folder (such as ASP.NET's default key folder).
+    /// </summary>
+    private static Dictionary<string, string?> FreshHome(string data, string name)
+    {
+        var home = Directory.CreateDirectory(Path.Combine(data, "home-" + name)).FullName;
+        return new Dictionary<string, string?> { ["HOME"] = home };
     }
 
     [Fact]

@@ -29,6 +29,7 @@ public sealed class SeparateProcessesTests
         });
         await using var portal = await ServiceProcess.StartAsync("apps", "Lab.Portal", new Dictionary<string, string>
         {
+            ["ConnectionStrings__lab"] = database,
             ["services__api__http__0"] = api.Url,
         });
         await using var gateway = await ServiceProcess.StartAsync("services", "Lab.Gateway", new Dictionary<string, string>

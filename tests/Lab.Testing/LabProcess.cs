@@ -61,10 +61,14 @@ public sealed partial class LabProcess : IAsyncDisposable
     }
 
     /// <summary>Starts <c>lab up</c> on a free port with its data in <paramref name="dataFolder"/>.</summary>
-    public static Task<LabProcess> UpAsync(string dataFolder, params string[] extraArguments)
+    public static Task<LabProcess> UpAsync(string dataFolder, params string[] extraArguments) =>
+        UpAsync(dataFolder, new Dictionary<string, string?>(), extraArguments);
+
+    /// <summary>Starts <c>lab up</c> as <see cref="UpAsync(string, string[])"/> does, with these environment variables set.</summary>
+    public static Task<LabProcess> UpAsync(string dataFolder, IDictionary<string, string?> environment, params string[] extraArguments)
     {
         var port = Lab.Hosting.FreePort.Next();
-        return StartAsync(["up", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-dir", dataFolder, .. extraArguments], port);
+        return StartAsync(["up", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-dir", dataFolder, .. extraArguments], port, environment);
     }
 
     /// <summary>An HTTP client of a running lab, presenting <paramref name="token"/> when given.</summary>

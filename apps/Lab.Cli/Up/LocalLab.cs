@@ -119,7 +119,7 @@ public sealed class LocalLab : IAsyncDisposable
             ["Logging:LogLevel:Microsoft.Orleans"] = verbose ? "Information" : "Error",
             ["Logging:LogLevel:Marten"] = verbose ? "Information" : "Error",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = verbose ? "Information" : "Warning",
-            // The portal keeps its form-protection keys in memory: a form opened before a restart must be reloaded.
+            // The portal's key ring sits unencrypted in the lab's own database, which data protection warns of at every new key.
             ["Logging:LogLevel:Microsoft.AspNetCore.DataProtection"] = "Error",
         };
         foreach (var (service, url) in endpoints)
