@@ -63,6 +63,11 @@ public sealed class RunsApiTests(ApiFixture api)
         using var cancelled = await api.Http.PostAsync($"/api/v1/runs/{id}/cancel", null);
         Assert.Equal(HttpStatusCode.OK, cancelled.StatusCode);
         Assert.Equal("Cancelled", (await api.Http.GetFromJsonAsync<JsonElement>($"/api/v1/runs/{id}")).GetProperty("status").GetString());
+        // Status filters take the names in any case, as the ideas' do.
+        var cancelledRuns = await api.Http.GetFromJsonAsync<JsonElement>($"/api/v1/runs?ideaId={idea}&status=cancelled");
+        Assert.Equal(id, Assert.Single(cancelledRuns.GetProperty("items").EnumerateArray()).GetProperty("id").GetGuid());
+        var runningRuns = await api.Http.GetFromJsonAsync<JsonElement>($"/api/v1/runs?ideaId={idea}&status=Running");
+        Assert.Empty(runningRuns.GetProperty("items").EnumerateArray());
         using var again = await api.Http.PostAsync($"/api/v1/runs/{id}/cancel", null);
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
         using var unknown = await api.Http.PostAsync($"/api/v1/runs/{Guid.NewGuid()}/cancel", null);

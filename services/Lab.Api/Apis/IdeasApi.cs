@@ -74,8 +74,8 @@ public static class IdeasApi
         IQuerySession session, string? status, string? sort, int? offset, int? limit, CancellationToken cancellationToken)
     {
         var paging = Paging.Validate(offset, limit, MaxPageSize);
-        var only = ParseChoice<IdeaStatus>(status, "status", paging.Errors);
-        var order = ParseChoice<BoardOrder>(sort, "sort", paging.Errors) ?? BoardOrder.Recent;
+        var only = QueryChoice.Parse<IdeaStatus>(status, "status", paging.Errors);
+        var order = QueryChoice.Parse<BoardOrder>(sort, "sort", paging.Errors) ?? BoardOrder.Recent;
         if (paging.Errors.Count > 0)
         {
             return TypedResults.ValidationProblem(paging.Errors);
@@ -97,20 +97,6 @@ public static class IdeasApi
     }
 
     /// <summary>A named choice from a query string, in any letter case; numbers and unknown names are errors.</summary>
-    private static T? ParseChoice<T>(string? value, string field, Dictionary<string, string[]> errors) where T : struct, Enum
-    {
-        if (value is null)
-        {
-            return null;
-        }
-        if (Enum.GetNames<T>().FirstOrDefault(n => string.Equals(n, value, StringComparison.OrdinalIgnoreCase)) is { } name)
-        {
-            return Enum.Parse<T>(name);
-        }
-        errors[field] = [$"The {field} is one of {string.Join(", ", Enum.GetNames<T>())}."];
-        return null;
-    }
-
     public static async Task<Results<Ok<IdeaView>, ProblemHttpResult>> GetIdea(Guid id, DateTimeOffset? asOf, IQuerySession session, CancellationToken cancellationToken)
     {
         var idea = asOf is { } moment

@@ -21,6 +21,24 @@ public sealed record Paging(int Offset, int Limit, Dictionary<string, string[]> 
     }
 }
 
+/// <summary>A query parameter naming one of an enum's values: by name, in any case; numbers and unknown names are an error for that field.</summary>
+public static class QueryChoice
+{
+    public static T? Parse<T>(string? value, string field, Dictionary<string, string[]> errors) where T : struct, Enum
+    {
+        if (value is null)
+        {
+            return null;
+        }
+        if (Enum.GetNames<T>().FirstOrDefault(n => string.Equals(n, value, StringComparison.OrdinalIgnoreCase)) is { } name)
+        {
+            return Enum.Parse<T>(name);
+        }
+        errors[field] = [$"The {field} is one of {string.Join(", ", Enum.GetNames<T>())}."];
+        return null;
+    }
+}
+
 public static class Problems
 {
     public static ProblemHttpResult NotFound(string detail) =>

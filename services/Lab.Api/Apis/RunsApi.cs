@@ -95,9 +95,10 @@ public static class RunsApi
         return (errors.Count == 0 ? run : null, errors);
     }
 
-    public static async Task<Results<Ok<Page<RunView>>, ValidationProblem>> ListRuns(IQuerySession session, Guid? ideaId, RunStatus? status, int? offset, int? limit, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<Page<RunView>>, ValidationProblem>> ListRuns(IQuerySession session, Guid? ideaId, string? status, int? offset, int? limit, CancellationToken cancellationToken)
     {
         var paging = Paging.Validate(offset, limit, MaxPageSize);
+        var only = QueryChoice.Parse<RunStatus>(status, "status", paging.Errors);
         if (paging.Errors.Count > 0)
         {
             return TypedResults.ValidationProblem(paging.Errors);
@@ -107,7 +108,7 @@ public static class RunsApi
         {
             query = query.Where(r => r.IdeaId == idea);
         }
-        if (status is { } wanted)
+        if (only is { } wanted)
         {
             query = query.Where(r => r.Status == wanted);
         }
