@@ -19,6 +19,12 @@ public sealed class RunsApiTests(ApiFixture api)
         using var topK = await api.Http.PostAsJsonAsync("/api/v1/runs", new { ideaId = idea, config = new { preset = "tiny", model = new { top_k = 9, routed_experts = 4 } } });
         Assert.Equal(HttpStatusCode.BadRequest, topK.StatusCode);
         Assert.Contains("top_k", (await topK.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").GetProperty("config")[0].GetString());
+        // Every problem of the configuration, one message each.
+        using var twoWrongs = await api.Http.PostAsJsonAsync("/api/v1/runs", new { ideaId = idea, config = new { preset = "tiny", model = new { layers = -1 }, training = new { learning_rate = 0 } } });
+        Assert.Equal(HttpStatusCode.BadRequest, twoWrongs.StatusCode);
+        var problems = (await twoWrongs.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").GetProperty("config").EnumerateArray().Select(m => m.GetString()!).ToList();
+        Assert.Contains(problems, m => m.Contains("model.layers", StringComparison.Ordinal) && !m.Contains("learning_rate", StringComparison.Ordinal));
+        Assert.Contains(problems, m => m.Contains("training.learning_rate", StringComparison.Ordinal) && !m.Contains("model.layers", StringComparison.Ordinal));
         using var misspelt = await api.Http.PostAsJsonAsync("/api/v1/runs", new { ideaId = idea, config = new { training = new { stepz = 10 } } });
         Assert.Equal(HttpStatusCode.BadRequest, misspelt.StatusCode);
         using var noPreset = await api.Http.PostAsJsonAsync("/api/v1/runs", new { ideaId = idea, config = new { preset = "huge" } });

@@ -1,10 +1,25 @@
 namespace Lab.Training.Configuration;
 
 /// <summary>A configuration, data source or checkpoint was refused before any training work; the message says why.</summary>
-public sealed class ConfigException(string message) : Exception(message)
+public sealed class ConfigException : Exception
 {
+    public ConfigException(string message)
+        : base(message)
+    {
+        Problems = [message];
+    }
+
     public ConfigException(IEnumerable<string> problems)
-        : this("invalid configuration: " + string.Join("; ", problems))
+        : this([.. problems])
     {
     }
+
+    private ConfigException(string[] problems)
+        : base("invalid configuration: " + string.Join("; ", problems))
+    {
+        Problems = problems;
+    }
+
+    /// <summary>Each problem on its own (the message joins them), for callers that show them one by one.</summary>
+    public IReadOnlyList<string> Problems { get; }
 }

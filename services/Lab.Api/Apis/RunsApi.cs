@@ -87,7 +87,7 @@ public static class RunsApi
         }
         catch (ConfigException e)
         {
-            errors["config"] = [e.Message];
+            errors["config"] = [.. e.Problems];
             return (null, errors);
         }
         var run = new SubmitRun(submission.IdeaId ?? Guid.Empty, resolved.ToJson(), resolved.Training.Steps, submission.Devices ?? 1, submission.Kind);
