@@ -26,10 +26,13 @@ public sealed class PoolGrainTests
         await lab.BeatAsync("n1", 1, new RunReport(run.Id, 1, RunReportKind.Started, lab.Clock.GetUtcNow()),
             new RunReport(run.Id, 1, RunReportKind.Progress, lab.Clock.GetUtcNow(), Step: 10, Loss: 3.1, TokensPerS: 900));
         lab.Clock.Advance(TimeSpan.FromSeconds(90));
+        // A running run's device time counts its open lease up to now.
+        Assert.Equal(90, (await lab.RunAsync(run.Id)).DeviceSeconds, 3);
         var after = await lab.BeatAsync("n1", 1, new RunReport(run.Id, 1, RunReportKind.Finished, lab.Clock.GetUtcNow(), Step: 20,
             Loss: 2.5, ValLoss: 2.7, TokensPerS: 1000, ModelGflopsPerS: 1.5, ExpertLoadMaxOverMean: 1.2, Checkpoint: "/c/step-20"));
 
         Assert.Empty(after.Runs);
+        lab.Clock.Advance(TimeSpan.FromSeconds(60));
         var finished = await lab.RunAsync(run.Id);
         Assert.Equal(RunStatus.Finished, finished.Status);
         Assert.Equal(90, finished.DeviceSeconds, 3);

@@ -37,10 +37,10 @@ public sealed class RunGrain(IDocumentStore store, TimeProvider clock, IGrainFac
         await session.SaveChangesAsync();
         _run = RunSummaryProjection.Create(submitted);
         _run.Version = 1;
-        return _run.ToView();
+        return _run.ToView(clock.GetUtcNow());
     }
 
-    public Task<RunView?> Get() => Task.FromResult(_run?.ToView());
+    public Task<RunView?> Get() => Task.FromResult(_run?.ToView(clock.GetUtcNow()));
 
     public Task<RunView> Place(string node, IReadOnlyList<int> deviceIndexes, int attempt)
     {
@@ -57,7 +57,7 @@ public sealed class RunGrain(IDocumentStore store, TimeProvider clock, IGrainFac
         var run = RequireRun();
         if (!IsCurrent(run, report))
         {
-            return Task.FromResult(run.ToView());
+            return Task.FromResult(run.ToView(clock.GetUtcNow()));
         }
         var now = clock.GetUtcNow();
         return report.Kind switch
@@ -69,7 +69,7 @@ public sealed class RunGrain(IDocumentStore store, TimeProvider clock, IGrainFac
                 AppendAsync(new RunProgressed(Id, report.Step, Finite(report.Loss), Finite(report.ValLoss), Finite(report.TokensPerS), Finite(report.ExpertLoadMaxOverMean), now)),
             RunReportKind.Checkpointed when report.Checkpoint is not null && report.Step > run.CheckpointStep =>
                 AppendAsync(new RunCheckpointed(Id, report.Step, report.Checkpoint, now)),
-            _ => Task.FromResult(run.ToView()),
+            _ => Task.FromResult(run.ToView(clock.GetUtcNow())),
         };
     }
 
@@ -88,11 +88,11 @@ public sealed class RunGrain(IDocumentStore store, TimeProvider clock, IGrainFac
         var run = RequireRun();
         if (RunRules.IsOver(run.Status))
         {
-            return run.HoldsLease ? AppendAsync(Release(run)) : Task.FromResult(run.ToView());
+            return run.HoldsLease ? AppendAsync(Release(run)) : Task.FromResult(run.ToView(clock.GetUtcNow()));
         }
         if (!run.HoldsLease)
         {
-            return Task.FromResult(run.ToView());
+            return Task.FromResult(run.ToView(clock.GetUtcNow()));
         }
         return AppendAsync(Release(run), new RunRequeued(Id, reason, run.CheckpointStep, clock.GetUtcNow()));
     }
@@ -102,7 +102,7 @@ public sealed class RunGrain(IDocumentStore store, TimeProvider clock, IGrainFac
         var run = RequireRun();
         if (!IsCurrent(run, report) || !report.EndsLease)
         {
-            return run.ToView();
+            return run.ToView(clock.GetUtcNow());
         }
         var now = clock.GetUtcNow();
         var changes = new List<object>();
@@ -130,7 +130,7 @@ public sealed class RunGrain(IDocumentStore store, TimeProvider clock, IGrainFac
         var run = RequireRun();
         if (RunRules.IsOver(run.Status))
         {
-            return Task.FromResult(run.ToView());
+            return Task.FromResult(run.ToView(clock.GetUtcNow()));
         }
         var now = clock.GetUtcNow();
         return run.HoldsLease
@@ -202,7 +202,7 @@ public sealed class RunGrain(IDocumentStore store, TimeProvider clock, IGrainFac
             throw;
         }
         run.Version = version + changes.Length;
-        return run.ToView();
+        return run.ToView(clock.GetUtcNow());
     }
 
     private async Task ReloadAsync(CancellationToken cancellationToken)

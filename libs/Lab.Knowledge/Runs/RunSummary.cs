@@ -46,8 +46,16 @@ public sealed class RunSummary
 
     public bool HoldsLease => Node is not null;
 
-    public RunView ToView() => new(Id, IdeaId, SubmittedBy, SubmittedAt, Status, Devices, Kind, TotalSteps, Step, Loss, ValLoss,
-        TokensPerS, Node, DeviceIndexes, Attempts, Preemptions, CheckpointStep, DeviceSeconds, Outcome, FailureReason, Config,
+    /// <summary>Device time used up to <paramref name="now"/>: the ended leases plus the one the run holds, if any.</summary>
+    public double DeviceSecondsAt(DateTimeOffset now) => DeviceSecondsAt(now, DeviceSeconds, Devices, LeaseStartedAt);
+
+    /// <summary>The same sum from a run's stored fields (for queries that read only those).</summary>
+    public static double DeviceSecondsAt(DateTimeOffset now, double ended, int devices, DateTimeOffset? leaseStartedAt) =>
+        ended + (leaseStartedAt is { } since ? devices * Math.Max(0, (now - since).TotalSeconds) : 0);
+
+    /// <summary>The run as members read it, its device time counted up to <paramref name="now"/>.</summary>
+    public RunView ToView(DateTimeOffset now) => new(Id, IdeaId, SubmittedBy, SubmittedAt, Status, Devices, Kind, TotalSteps, Step, Loss, ValLoss,
+        TokensPerS, Node, DeviceIndexes, Attempts, Preemptions, CheckpointStep, Math.Round(DeviceSecondsAt(now), 3), Outcome, FailureReason, Config,
         Version, History);
 }
 

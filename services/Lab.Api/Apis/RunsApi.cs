@@ -95,7 +95,7 @@ public static class RunsApi
         return (errors.Count == 0 ? run : null, errors);
     }
 
-    public static async Task<Results<Ok<Page<RunView>>, ValidationProblem>> ListRuns(IQuerySession session, Guid? ideaId, string? status, int? offset, int? limit, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<Page<RunView>>, ValidationProblem>> ListRuns(IQuerySession session, TimeProvider clock, Guid? ideaId, string? status, int? offset, int? limit, CancellationToken cancellationToken)
     {
         var paging = Paging.Validate(offset, limit, MaxPageSize);
         var only = QueryChoice.Parse<RunStatus>(status, "status", paging.Errors);
@@ -114,13 +114,13 @@ public static class RunsApi
         }
         var total = await query.CountAsync(cancellationToken);
         var rows = await query.OrderByDescending(r => r.SubmittedAt).Skip(paging.Offset).Take(paging.Limit).ToListAsync(cancellationToken);
-        return TypedResults.Ok(new Page<RunView>([.. rows.Select(r => r.ToView())], total, paging.Offset, paging.Limit));
+        return TypedResults.Ok(new Page<RunView>([.. rows.Select(r => r.ToView(clock.GetUtcNow()))], total, paging.Offset, paging.Limit));
     }
 
-    public static async Task<Results<Ok<RunView>, ProblemHttpResult>> GetRun(Guid id, IQuerySession session, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<RunView>, ProblemHttpResult>> GetRun(Guid id, IQuerySession session, TimeProvider clock, CancellationToken cancellationToken)
     {
         var run = await session.LoadAsync<RunSummary>(id, cancellationToken);
-        return run is null ? Problems.NotFound($"No run has the id {id}.") : TypedResults.Ok(run.ToView());
+        return run is null ? Problems.NotFound($"No run has the id {id}.") : TypedResults.Ok(run.ToView(clock.GetUtcNow()));
     }
 
     public static async Task<Results<Ok<RunView>, ProblemHttpResult>> CancelRun(Guid id, ClaimsPrincipal user, IQuerySession session, IGrainFactory grains, CancellationToken cancellationToken)
@@ -132,17 +132,19 @@ public static class RunsApi
         return TypedResults.Ok(await grains.GetGrain<IPoolGrain>(0).Cancel(id, user.MemberId()));
     }
 
-    public static async Task<Ok<IReadOnlyList<IdeaCompute>>> GetAccounting(IQuerySession session, Guid? ideaId, CancellationToken cancellationToken)
+    public static async Task<Ok<IReadOnlyList<IdeaCompute>>> GetAccounting(IQuerySession session, TimeProvider clock, Guid? ideaId, CancellationToken cancellationToken)
     {
         var query = session.Query<RunSummary>().AsQueryable();
         if (ideaId is { } idea)
         {
             query = query.Where(r => r.IdeaId == idea);
         }
-        var runs = await query.Select(r => new { r.IdeaId, r.Status, r.DeviceSeconds }).ToListAsync(cancellationToken);
+        var runs = await query.Select(r => new { r.IdeaId, r.Status, r.DeviceSeconds, r.Devices, r.LeaseStartedAt }).ToListAsync(cancellationToken);
+        var now = clock.GetUtcNow();
         IReadOnlyList<IdeaCompute> perIdea = [.. runs
             .GroupBy(r => r.IdeaId)
-            .Select(g => new IdeaCompute(g.Key, g.Count(), g.Count(r => r.Status == RunStatus.Finished), Math.Round(g.Sum(r => r.DeviceSeconds), 3)))
+            .Select(g => new IdeaCompute(g.Key, g.Count(), g.Count(r => r.Status == RunStatus.Finished),
+                Math.Round(g.Sum(r => RunSummary.DeviceSecondsAt(now, r.DeviceSeconds, r.Devices, r.LeaseStartedAt)), 3)))
             .OrderByDescending(c => c.DeviceSeconds)];
         return TypedResults.Ok(perIdea);
     }
