@@ -18,13 +18,15 @@ public static class PortalRunMetrics
         return app;
     }
 
-    private static async Task RelayAsync(Guid id, HttpContext http, LabApiClient api, ILoggerFactory logs)
+    private static async Task RelayAsync(Guid id, long? after, HttpContext http, LabApiClient api, ILoggerFactory logs)
     {
         var aborted = http.RequestAborted;
         HttpResponseMessage upstream;
         try
         {
-            upstream = await api.OpenAsync($"runs/{id}/metrics?follow=true", aborted);
+            // The API validates after (a line's seq, to continue after it), as it does for every reader.
+            var from = after is { } seq ? $"&after={seq}" : "";
+            upstream = await api.OpenAsync($"runs/{id}/metrics?follow=true{from}", aborted);
         }
         catch (HttpRequestException)
         {

@@ -209,6 +209,7 @@ public sealed class OrganisationApiTests(ApiFixture api)
         { "GET", "/api/v1/ideas?sort=7", null, "sort" },
         { "GET", "/api/v1/runs?status=Done", null, "status" },
         { "GET", "/api/v1/runs?status=7", null, "status" },
+        { "GET", $"/api/v1/runs/{Guid.Empty}/metrics?after=-1", null, "after" },
         { "GET", "/api/v1/ideas?limit=1000", null, "limit" },
         { "GET", "/api/v1/ideas/similar", null, "text" },
         { "GET", "/api/v1/feed?offset=-1", null, "offset" },

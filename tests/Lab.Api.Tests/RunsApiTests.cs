@@ -74,6 +74,18 @@ public sealed class RunsApiTests(ApiFixture api)
         Assert.Equal(id, Assert.Single(cancelledRuns.GetProperty("items").EnumerateArray()).GetProperty("id").GetGuid());
         var runningRuns = await api.Http.GetFromJsonAsync<JsonElement>($"/api/v1/runs?ideaId={idea}&status=Running");
         Assert.Empty(runningRuns.GetProperty("items").EnumerateArray());
+
+        // Each metrics line has its seq; a reader that lost the stream continues after the last one it read.
+        var lines = (await api.Http.GetStringAsync($"/api/v1/runs/{id}/metrics?follow=false"))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var seqs = lines.Select(l => l.GetProperty("seq").GetInt64()).ToList();
+        Assert.Equal(seqs.Order(), seqs);
+        Assert.Equal("cancelled", lines[^1].GetProperty("detail").GetString());
+        // The run is over, so even a following reader gets what is left and the stream ends.
+        var rest = (await api.Http.GetStringAsync($"/api/v1/runs/{id}/metrics?after={seqs[0]}"))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("seq").GetInt64()).ToList();
+        Assert.Equal(seqs.Skip(1), rest);
+        Assert.Empty((await api.Http.GetStringAsync($"/api/v1/runs/{id}/metrics?after={seqs[^1]}")).Trim());
         using var again = await api.Http.PostAsync($"/api/v1/runs/{id}/cancel", null);
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
         using var unknown = await api.Http.PostAsync($"/api/v1/runs/{Guid.NewGuid()}/cancel", null);

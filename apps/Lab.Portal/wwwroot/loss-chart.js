@@ -20,6 +20,8 @@
 
     let train = [];
     let val = [];
+    // The seq of the last line read, so a reconnection continues after it instead of replaying the curve.
+    let lastSeq = null;
     let drawPending = false;
 
     const format = (value) => String(Math.round(value * 10) / 10);
@@ -111,10 +113,11 @@
         }
     }
 
-    // Reads the stream from its start: "over" when the run is over, "gone" when the stream is not there for this
-    // member (logged out, no such run), "broken" when it ended early. Each connection replays the whole curve.
+    // Reads the stream from its start, or after the last line read when it broke off: "over" when the run is over,
+    // "gone" when the stream is not there for this member (logged out, no such run), "broken" when it ended early.
     async function readOnce() {
-        const response = await fetch(chart.dataset.stream, { credentials: "same-origin", cache: "no-store" });
+        const url = lastSeq === null ? chart.dataset.stream : `${chart.dataset.stream}?after=${lastSeq}`;
+        const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
         const type = response.headers.get("content-type") || "";
         if ([401, 403, 404].includes(response.status) || response.redirected) {
             return "gone";
@@ -122,8 +125,10 @@
         if (!response.ok || !type.includes("ndjson")) {
             throw new Error(`the metrics stream answered ${response.status}`);
         }
-        train = [];
-        val = [];
+        if (lastSeq === null) {
+            train = [];
+            val = [];
+        }
         let ended = false;
         let buffered = "";
         const reader = response.body.getReader();
@@ -141,7 +146,11 @@
                 const text = buffered.slice(0, newline).trim();
                 buffered = buffered.slice(newline + 1);
                 if (text) {
-                    ended = take(JSON.parse(text)) || ended;
+                    const line = JSON.parse(text);
+                    ended = take(line) || ended;
+                    if (typeof line.seq === "number") {
+                        lastSeq = line.seq;
+                    }
                 }
             }
         }

@@ -47,6 +47,10 @@ public sealed record TeamRoster(Guid IdeaId, IReadOnlyList<ResearcherRef> Member
 public sealed record ResearcherOverview(ResearcherView Researcher, IReadOnlyList<IdeaRef> CurrentTeams, IReadOnlyList<IdeaRef> PastTeams,
     IReadOnlyList<IdeaRef> Proposed, IReadOnlyList<IdeaRef> InvitedTo);
 
-/// <summary>One line of a run's metrics stream (<c>runs/{id}/metrics</c>, NDJSON): a point of its curve, a checkpoint, or where it stands.</summary>
+/// <summary>
+/// One line of a run's metrics stream (<c>runs/{id}/metrics</c>, NDJSON): a point of its curve, a checkpoint, or where
+/// it stands. <paramref name="Seq"/> is the line's place in the run's history: a reader that lost the stream asks for
+/// <c>?after=</c> the last one it read and continues from there.
+/// </summary>
 public sealed record RunMetricsLine(string Event, DateTimeOffset At, int? Step = null, double? Loss = null, double? ValLoss = null,
-    double? TokensPerS = null, double? ExpertLoadMaxOverMean = null, RunStatus? Status = null, string? Detail = null);
+    double? TokensPerS = null, double? ExpertLoadMaxOverMean = null, RunStatus? Status = null, string? Detail = null, long? Seq = null);

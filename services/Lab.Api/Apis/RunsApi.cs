@@ -51,7 +51,7 @@ public static class RunsApi
             .WithSummary("Cancel a run (its submitter or a member of its idea's team); a running one checkpoints and stops");
         runs.MapGet("/{id:guid}/metrics", GetRunMetrics)
             .WithName(nameof(GetRunMetrics))
-            .WithSummary("The run's learning curve as newline-delimited JSON, followed live until the run is over (follow=false: what is there now)");
+            .WithSummary("The run's learning curve as newline-delimited JSON, followed live until the run is over (follow=false: what is there now; after=seq: only lines after that one)");
         return app;
     }
 
@@ -149,22 +149,29 @@ public static class RunsApi
         return TypedResults.Ok(perIdea);
     }
 
-    public static async Task<Results<PushStreamHttpResult, ProblemHttpResult>> GetRunMetrics(Guid id, bool? follow, IDocumentStore store, CancellationToken cancellationToken)
+    public static async Task<Results<PushStreamHttpResult, ValidationProblem, ProblemHttpResult>> GetRunMetrics(Guid id, bool? follow, long? after, IDocumentStore store, CancellationToken cancellationToken)
     {
+        if (after < 0)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["after"] = ["after is the seq of a line already read: 0 or more."] });
+        }
+        RunSummary? run;
         await using (var session = store.QuerySession())
         {
-            if (await session.LoadAsync<RunSummary>(id, cancellationToken) is null)
-            {
-                return Problems.NotFound($"No run has the id {id}.");
-            }
+            run = await session.LoadAsync<RunSummary>(id, cancellationToken);
         }
-        return TypedResults.Stream(stream => StreamMetricsAsync(id, follow ?? true, store, stream, cancellationToken), "application/x-ndjson");
+        if (run is null)
+        {
+            return Problems.NotFound($"No run has the id {id}.");
+        }
+        // A run that is already over has all its lines stored: one read, wherever the reader starts.
+        var over = RunRules.IsOver(run.Status);
+        return TypedResults.Stream(stream => StreamMetricsAsync(id, follow ?? true, after ?? 0, over, store, stream, cancellationToken), "application/x-ndjson");
     }
 
-    private static async Task StreamMetricsAsync(Guid id, bool follow, IDocumentStore store, Stream stream, CancellationToken cancellationToken)
+    private static async Task StreamMetricsAsync(Guid id, bool follow, long after, bool over, IDocumentStore store, Stream stream, CancellationToken cancellationToken)
     {
-        long version = 0;
-        var over = false;
+        var version = after;
         try
         {
             while (!cancellationToken.IsCancellationRequested)
@@ -175,8 +182,9 @@ public static class RunsApi
                     foreach (var e in events)
                     {
                         version = e.Version;
-                        if (LineFor(e.Data, e.Timestamp) is { } line)
+                        if (LineFor(e.Data, e.Timestamp) is { } found)
                         {
+                            var line = found with { Seq = e.Version };
                             over |= line.Status is { } status && RunRules.IsOver(status);
                             await JsonSerializer.SerializeAsync(stream, line, MetricsJson, cancellationToken);
                             await stream.WriteAsync("\n"u8.ToArray(), cancellationToken);
