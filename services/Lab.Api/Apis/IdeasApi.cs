@@ -96,7 +96,6 @@ public static class IdeasApi
         return TypedResults.Ok(new Page<IdeaView>([.. rows.Select(r => r.ToView())], total, paging.Offset, paging.Limit));
     }
 
-    /// <summary>A named choice from a query string, in any letter case; numbers and unknown names are errors.</summary>
     public static async Task<Results<Ok<IdeaView>, ProblemHttpResult>> GetIdea(Guid id, DateTimeOffset? asOf, IQuerySession session, CancellationToken cancellationToken)
     {
         var idea = asOf is { } moment

@@ -114,7 +114,8 @@ public static class RunsApi
         }
         var total = await query.CountAsync(cancellationToken);
         var rows = await query.OrderByDescending(r => r.SubmittedAt).Skip(paging.Offset).Take(paging.Limit).ToListAsync(cancellationToken);
-        return TypedResults.Ok(new Page<RunView>([.. rows.Select(r => r.ToView(clock.GetUtcNow()))], total, paging.Offset, paging.Limit));
+        var now = clock.GetUtcNow();
+        return TypedResults.Ok(new Page<RunView>([.. rows.Select(r => r.ToView(now))], total, paging.Offset, paging.Limit));
     }
 
     public static async Task<Results<Ok<RunView>, ProblemHttpResult>> GetRun(Guid id, IQuerySession session, TimeProvider clock, CancellationToken cancellationToken)
