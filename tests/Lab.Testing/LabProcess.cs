@@ -30,17 +30,7 @@ public sealed partial class LabProcess : IAsyncDisposable
     /// <summary>Runs <c>lab</c> with <paramref name="arguments"/>; waits until the banner is printed when <paramref name="waitUntilRunning"/>.</summary>
     public static async Task<LabProcess> StartAsync(IEnumerable<string> arguments, int port, IDictionary<string, string?>? environment = null, bool waitUntilRunning = true)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(RepositoryPaths.LabCli);
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
+        var start = LabCommand.StartInfo(arguments);
         start.Environment["NO_COLOR"] = "1";
         foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
         {
