@@ -26,6 +26,7 @@ public sealed partial class PoolGrain(
     private readonly Dictionary<Guid, Ticket> _runs = [];
     private readonly PoolScheduler _scheduler = new(options.Value.ToScheduling());
     private Schedule? _schedule;
+    private PoolView? _published;
     private long _streamVersion;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -49,27 +50,43 @@ public sealed partial class PoolGrain(
             }
         }
         this.RegisterGrainTimer(TickAsync, new GrainTimerCreationOptions(options.Value.Tick, options.Value.Tick) { KeepAlive = true });
+        Publish();
     }
 
     public async Task<NodeOrders> Heartbeat(NodeHeartbeat heartbeat)
     {
         Refusals.ThrowIfAny(PoolRules.Validate(heartbeat));
-        var now = clock.GetUtcNow();
-        var changed = await SeeNodeAsync(heartbeat, now);
-        foreach (var report in heartbeat.Reports ?? [])
+        try
         {
-            changed |= await RecordAsync(heartbeat.Node, report);
+            var now = clock.GetUtcNow();
+            var changed = await SeeNodeAsync(heartbeat, now);
+            foreach (var report in heartbeat.Reports ?? [])
+            {
+                changed |= await RecordAsync(heartbeat.Node, report);
+            }
+            if (changed)
+            {
+                await RescheduleAsync();
+            }
+            return OrdersFor(heartbeat.Node);
         }
-        if (changed)
+        finally
         {
-            await RescheduleAsync();
+            Publish();
         }
-        return OrdersFor(heartbeat.Node);
     }
 
-    public Task<PoolView> Get()
+    /// <summary>
+    /// The view published when the pool's last call finished. Reading it interleaves with the other calls (a pool view
+    /// never waits behind a heartbeat), so it must not see one still in progress half applied: a lease already ended,
+    /// the run waiting for those devices not yet placed.
+    /// </summary>
+    public Task<PoolView> Get() => Task.FromResult(_published ??= Snapshot());
+
+    private void Publish() => _published = Snapshot();
+
+    private PoolView Snapshot()
     {
-        var now = clock.GetUtcNow();
         var leases = _runs.Values.Where(t => t.Run.Lease is not null).ToList();
         var nodes = _nodes.Values
             .OrderBy(n => n.Name, StringComparer.Ordinal)
@@ -90,46 +107,67 @@ public sealed partial class PoolGrain(
         var shares = (_schedule?.Shares ?? [])
             .Select(s => new IdeaShareView(s.Idea, s.Weight, s.Demand, s.Allocated, Math.Round(s.FairShare, 3)))
             .ToList();
-        return Task.FromResult(new PoolView(nodes, live, inUse, live == 0 ? 0 : Math.Round((double)inUse / live, 4), running, queue, shares));
+        return new PoolView(nodes, live, inUse, live == 0 ? 0 : Math.Round((double)inUse / live, 4), running, queue, shares);
     }
 
     public async Task<RunView> Submit(Guid runId, SubmitRun run, Guid submittedBy)
     {
-        var grain = grains.GetGrain<IRunGrain>(runId);
-        var view = await grain.Submit(run, submittedBy);
-        _runs[runId] = Ticket.From(view);
-        await RescheduleAsync();
-        return await grain.Get() ?? view;
+        try
+        {
+            var grain = grains.GetGrain<IRunGrain>(runId);
+            var view = await grain.Submit(run, submittedBy);
+            _runs[runId] = Ticket.From(view);
+            await RescheduleAsync();
+            return await grain.Get() ?? view;
+        }
+        finally
+        {
+            Publish();
+        }
     }
 
     public async Task<RunView> Cancel(Guid runId, Guid by)
     {
-        var view = await grains.GetGrain<IRunGrain>(runId).Cancel(by);
-        if (_runs.TryGetValue(runId, out var ticket))
+        try
         {
-            if (ticket.Run.Lease is null)
+            var view = await grains.GetGrain<IRunGrain>(runId).Cancel(by);
+            if (_runs.TryGetValue(runId, out var ticket))
             {
-                _runs.Remove(runId);
+                if (ticket.Run.Lease is null)
+                {
+                    _runs.Remove(runId);
+                }
+                else
+                {
+                    ticket.Cancelled = true;
+                    ticket.Run = ticket.Run with { Stopping = true };
+                }
+                await RescheduleAsync();
             }
-            else
-            {
-                ticket.Cancelled = true;
-                ticket.Run = ticket.Run with { Stopping = true };
-            }
-            await RescheduleAsync();
+            return view;
         }
-        return view;
+        finally
+        {
+            Publish();
+        }
     }
 
     private async Task TickAsync(CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow();
-        foreach (var node in _nodes.Values.Where(n => n.Alive && now - n.LastSeen > options.Value.HeartbeatTimeout).ToList())
+        try
         {
-            LogNodeLost(node.Name, node.LastSeen);
-            await AppendAsync(new NodeLost(node.Name, node.LastSeen, now));
+            var now = clock.GetUtcNow();
+            foreach (var node in _nodes.Values.Where(n => n.Alive && now - n.LastSeen > options.Value.HeartbeatTimeout).ToList())
+            {
+                LogNodeLost(node.Name, node.LastSeen);
+                await AppendAsync(new NodeLost(node.Name, node.LastSeen, now));
+            }
+            await RescheduleAsync();
         }
-        await RescheduleAsync();
+        finally
+        {
+            Publish();
+        }
     }
 
     /// <summary>Records the node; only a node joining, coming back or changing its devices is an event.</summary>
