@@ -54,6 +54,29 @@ public sealed class PortalTests(RunningLabFixture lab) : IAsyncLifetime
         Assert.Equal(countBefore, await page.InnerTextAsync("#idea-count"));
     }
 
+    [Fact]
+    public async Task Status_filters_take_names_in_any_case_and_say_so_when_a_value_is_not_one()
+    {
+        var page = await LoggedInPageAsync();
+
+        await page.GotoAsync(lab.Lab.Url + "/runs?status=7");
+        Assert.Contains("'7' is not a run status", await page.InnerTextAsync("[data-field=status]"), StringComparison.Ordinal);
+        Assert.NotNull(await page.QuerySelectorAsync("#runs-count"));
+        await page.GotoAsync(lab.Lab.Url + "/runs?status=cancelled");
+        Assert.Null(await page.QuerySelectorAsync("[data-field=status]"));
+        Assert.NotNull(await page.QuerySelectorAsync("#runs-count"));
+
+        // The idea board shows every idea for a status it does not know, and filters by one in any case.
+        await page.GotoAsync(lab.Lab.Url + "/?status=7");
+        Assert.NotNull(await page.QuerySelectorAsync("#idea-count"));
+        await page.GotoAsync(lab.Lab.Url + "/?status=proposed");
+        Assert.NotNull(await page.QuerySelectorAsync("#idea-count"));
+        foreach (var status in await page.QuerySelectorAllAsync("h3 .status"))
+        {
+            Assert.Equal("proposed", (await status.InnerTextAsync()).Trim());
+        }
+    }
+
     /// <summary>A fresh browser context logged in with the first member's token through the login page.</summary>
     private async Task<IPage> LoggedInPageAsync()
     {

@@ -1,3 +1,4 @@
+using Lab.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Lab.Api.Apis;
@@ -30,9 +31,9 @@ public static class QueryChoice
         {
             return null;
         }
-        if (Enum.GetNames<T>().FirstOrDefault(n => string.Equals(n, value, StringComparison.OrdinalIgnoreCase)) is { } name)
+        if (Choices.TryParse<T>(value, out var choice))
         {
-            return Enum.Parse<T>(name);
+            return choice;
         }
         errors[field] = [$"The {field} is one of {string.Join(", ", Enum.GetNames<T>())}."];
         return null;
