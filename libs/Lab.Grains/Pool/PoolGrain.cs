@@ -53,10 +53,10 @@ public sealed partial class PoolGrain(
         Publish();
     }
 
-    public async Task<NodeOrders> Heartbeat(NodeHeartbeat heartbeat)
+    public Task<NodeOrders> Heartbeat(NodeHeartbeat heartbeat)
     {
         Refusals.ThrowIfAny(PoolRules.Validate(heartbeat));
-        try
+        return PublishingAsync(async () =>
         {
             var now = clock.GetUtcNow();
             var changed = await SeeNodeAsync(heartbeat, now);
@@ -69,11 +69,7 @@ public sealed partial class PoolGrain(
                 await RescheduleAsync();
             }
             return OrdersFor(heartbeat.Node);
-        }
-        finally
-        {
-            Publish();
-        }
+        });
     }
 
     /// <summary>
@@ -84,6 +80,19 @@ public sealed partial class PoolGrain(
     public Task<PoolView> Get() => Task.FromResult(_published ??= Snapshot());
 
     private void Publish() => _published = Snapshot();
+
+    /// <summary>Runs one of the pool's calls, then publishes the view it leaves, also when it fails part of the way.</summary>
+    private async Task<T> PublishingAsync<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        finally
+        {
+            Publish();
+        }
+    }
 
     private PoolView Snapshot()
     {
@@ -110,65 +119,47 @@ public sealed partial class PoolGrain(
         return new PoolView(nodes, live, inUse, live == 0 ? 0 : Math.Round((double)inUse / live, 4), running, queue, shares);
     }
 
-    public async Task<RunView> Submit(Guid runId, SubmitRun run, Guid submittedBy)
+    public Task<RunView> Submit(Guid runId, SubmitRun run, Guid submittedBy) => PublishingAsync(async () =>
     {
-        try
-        {
-            var grain = grains.GetGrain<IRunGrain>(runId);
-            var view = await grain.Submit(run, submittedBy);
-            _runs[runId] = Ticket.From(view);
-            await RescheduleAsync();
-            return await grain.Get() ?? view;
-        }
-        finally
-        {
-            Publish();
-        }
-    }
+        var grain = grains.GetGrain<IRunGrain>(runId);
+        var view = await grain.Submit(run, submittedBy);
+        _runs[runId] = Ticket.From(view);
+        await RescheduleAsync();
+        return await grain.Get() ?? view;
+    });
 
-    public async Task<RunView> Cancel(Guid runId, Guid by)
+    public Task<RunView> Cancel(Guid runId, Guid by) => PublishingAsync(async () =>
     {
-        try
+        var view = await grains.GetGrain<IRunGrain>(runId).Cancel(by);
+        if (_runs.TryGetValue(runId, out var ticket))
         {
-            var view = await grains.GetGrain<IRunGrain>(runId).Cancel(by);
-            if (_runs.TryGetValue(runId, out var ticket))
+            if (ticket.Run.Lease is null)
             {
-                if (ticket.Run.Lease is null)
-                {
-                    _runs.Remove(runId);
-                }
-                else
-                {
-                    ticket.Cancelled = true;
-                    ticket.Run = ticket.Run with { Stopping = true };
-                }
-                await RescheduleAsync();
+                _runs.Remove(runId);
             }
-            return view;
-        }
-        finally
-        {
-            Publish();
-        }
-    }
-
-    private async Task TickAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            var now = clock.GetUtcNow();
-            foreach (var node in _nodes.Values.Where(n => n.Alive && now - n.LastSeen > options.Value.HeartbeatTimeout).ToList())
+            else
             {
-                LogNodeLost(node.Name, node.LastSeen);
-                await AppendAsync(new NodeLost(node.Name, node.LastSeen, now));
+                ticket.Cancelled = true;
+                ticket.Run = ticket.Run with { Stopping = true };
             }
             await RescheduleAsync();
         }
-        finally
+        return view;
+    });
+
+    /// <summary>Marks the nodes that stopped beating as lost and runs the policy again; answers how many were lost.</summary>
+    private Task TickAsync(CancellationToken cancellationToken) => PublishingAsync(async () =>
+    {
+        var now = clock.GetUtcNow();
+        var lost = _nodes.Values.Where(n => n.Alive && now - n.LastSeen > options.Value.HeartbeatTimeout).ToList();
+        foreach (var node in lost)
         {
-            Publish();
+            LogNodeLost(node.Name, node.LastSeen);
+            await AppendAsync(new NodeLost(node.Name, node.LastSeen, now));
         }
-    }
+        await RescheduleAsync();
+        return lost.Count;
+    });
 
     /// <summary>Records the node; only a node joining, coming back or changing its devices is an event.</summary>
     private async Task<bool> SeeNodeAsync(NodeHeartbeat heartbeat, DateTimeOffset now)
