@@ -12,8 +12,6 @@ namespace Lab.Cli.Client;
 /// </summary>
 public sealed class LabClient : IDisposable
 {
-    /// <summary>The API's JSON: camelCase, enums as strings.</summary>
-
     private readonly HttpClient _http;
 
     public LabClient(Uri baseAddress, string token, HttpMessageHandler? handler = null)

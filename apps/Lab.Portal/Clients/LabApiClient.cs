@@ -13,7 +13,6 @@ namespace Lab.Portal.Clients;
 /// </summary>
 public sealed class LabApiClient(HttpClient http)
 {
-
     /// <summary>The member a token belongs to, or null when the API does not accept it.</summary>
     public async Task<ResearcherView?> WhoIsAsync(string token, CancellationToken cancellationToken = default)
     {
@@ -38,7 +37,7 @@ public sealed class LabApiClient(HttpClient http)
     /// <summary>Reads a newline-delimited JSON answer to its end; null when there is nothing there (404).</summary>
     public async Task<IReadOnlyList<T>?> GetLinesAsync<T>(string path, CancellationToken cancellationToken = default)
     {
-        using var response = await http.GetAsync(Api(path), HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        using var response = await OpenAsync(path, cancellationToken);
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
             return null;
