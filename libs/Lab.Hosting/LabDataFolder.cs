@@ -1,0 +1,32 @@
+namespace Lab.Hosting;
+
+/// <summary>
+/// The one folder Lab keeps its state in on a machine (PostgreSQL's data, the first member's token, the
+/// silos' cluster certificate, checkpoints), so that <c>lab up</c>, separately started services and the
+/// worker agree on it without being told.
+/// </summary>
+public static class LabDataFolder
+{
+    public const string Variable = "LAB_DATA_DIR";
+
+    /// <summary>
+    /// <c>LAB_DATA_DIR</c>, else /var/lib/lab for root (PostgreSQL runs as an unprivileged user, who cannot enter
+    /// root's home), else the user's data folder (<c>XDG_DATA_HOME</c> or ~/.local/share) plus <c>lab</c>.
+    /// </summary>
+    public static string Default()
+    {
+        var configured = Environment.GetEnvironmentVariable(Variable);
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            return configured;
+        }
+        if (Environment.UserName == "root")
+        {
+            return "/var/lib/lab";
+        }
+        var dataHome = Environment.GetEnvironmentVariable("XDG_DATA_HOME");
+        return Path.Combine(string.IsNullOrWhiteSpace(dataHome)
+            ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share")
+            : dataHome, "lab");
+    }
+}
