@@ -42,6 +42,19 @@ public sealed class ImageTests
         Assert.Empty(unpinned);
     }
 
+    [Theory]
+    [InlineData(Renders.Dev)]
+    [InlineData(Renders.Prod)]
+    public void Overlays_name_a_tag_other_than_latest_so_nodes_use_the_image_they_have(string render)
+    {
+        // Kubernetes pulls a :latest (or untagged) image on every start: an image loaded into a dev cluster would be ignored.
+        var floating = Renders.Get(render).LabContainers
+            .Where(c => Images.Digest(c.Container.Image) is null && Images.Tag(c.Container.Image) is null or "latest")
+            .Select(c => $"{c.Container}: {c.Container.Image}");
+
+        Assert.Empty(floating);
+    }
+
     [Fact]
     public void The_worker_image_carries_the_training_engine_its_runs_need()
     {
