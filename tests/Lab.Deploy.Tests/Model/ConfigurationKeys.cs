@@ -13,15 +13,6 @@ namespace Lab.Deploy.Tests.Model;
 /// </summary>
 public sealed partial class ConfigurationKeys
 {
-    /// <summary>
-    /// Keys agreed for the silo's clustering through PostgreSQL (issue 11) that the manifests set before every
-    /// branch's code reads them. Remove an entry once the project reads the key itself.
-    /// </summary>
-    public static readonly IReadOnlyDictionary<string, string[]> Agreed = new Dictionary<string, string[]>
-    {
-        ["Lab.Api"] = ["Orleans:AdvertisedIPAddress", "Orleans:Tls:CertificatePath", "Orleans:Tls:KeyPath"],
-    };
-
     /// <summary>What the OpenTelemetry SDK and its OTLP exporter read.</summary>
     public static readonly string[] OpenTelemetryVariables =
     [
@@ -77,10 +68,6 @@ public sealed partial class ConfigurationKeys
         if (source.Contains("AddServiceDiscovery(", StringComparison.Ordinal))
         {
             _discoveredServices.UnionWith(LabServiceNames.Services);
-        }
-        if (Agreed.TryGetValue(project.Name, out var agreed))
-        {
-            _keys.UnionWith(agreed);
         }
     }
 
