@@ -55,6 +55,38 @@ public sealed class SeparateProcessesTests
         Assert.Equal(HttpStatusCode.OK, login.StatusCode);
     }
 
+    [Fact]
+    public async Task A_second_API_process_given_only_the_database_joins_the_same_cluster()
+    {
+        var token = "lab_" + Guid.NewGuid().ToString("N") + "replicas";
+        var database = await TestPostgres.CreateDatabaseAsync("replicas");
+        await using var first = await ServiceProcess.StartAsync("services", "Lab.Api", new Dictionary<string, string>
+        {
+            ["ConnectionStrings__lab"] = database,
+            ["Lab__Bootstrap__Token"] = token,
+        });
+        await using var second = await ServiceProcess.StartAsync("services", "Lab.Api", new Dictionary<string, string>
+        {
+            ["ConnectionStrings__lab"] = database,
+        });
+        var replicas = new[] { LabProcess.Client(first.Url, token), LabProcess.Client(second.Url, token) };
+
+        // Two clusters would hold two copies of the note's grain, each refusing the other's edits as conflicts.
+        using var written = await replicas[0].PostAsJsonAsync("/api/v1/notes", new { title = "Replicas", body = "v0" });
+        Assert.Equal(HttpStatusCode.Created, written.StatusCode);
+        var note = (await written.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        for (var edit = 1; edit <= 10; edit++)
+        {
+            using var edited = await replicas[edit % 2].PutAsJsonAsync($"/api/v1/notes/{note}", new { title = "Replicas", body = $"v{edit}" });
+            Assert.True(edited.StatusCode == HttpStatusCode.OK, $"edit {edit}: {edited.StatusCode} {await edited.Content.ReadAsStringAsync()}");
+        }
+        foreach (var replica in replicas)
+        {
+            Assert.Equal("v10", (await replica.GetFromJsonAsync<JsonElement>($"/api/v1/notes/{note}")).GetProperty("body").GetString());
+            replica.Dispose();
+        }
+    }
+
     private static async Task<bool> WaitForNodeAsync(HttpClient http, string node)
     {
         for (var attempt = 0; attempt < 100; attempt++)
