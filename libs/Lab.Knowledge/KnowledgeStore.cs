@@ -27,6 +27,8 @@ public static class KnowledgeStore
         services.AddMarten(options => Configure(options, connectionString))
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup();
+        // After Marten's own start-up work, which creates the tables whose triggers keep the index.
+        services.AddHostedService<Reading.SearchIndex.Setup>();
         return services;
     }
 

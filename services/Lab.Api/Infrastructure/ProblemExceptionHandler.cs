@@ -19,6 +19,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         {
             BadHttpRequestException bad => (bad.StatusCode, "The request could not be read", ReadableReason(bad)),
             LabRefusedException refused => (StatusOf(refused.Kind), TitleOf(refused.Kind), refused.Message),
+            Lab.Knowledge.Reading.SearchTimeoutException slow => (StatusCodes.Status503ServiceUnavailable, "The search took too long", slow.Message),
             // The grain's silo stopped and the cluster has not yet declared it dead (seconds): the call never ran.
             Orleans.Runtime.OrleansMessageRejectionException => (StatusCodes.Status503ServiceUnavailable, "A server of the lab just stopped",
                 "The work it held is moving to the other servers; this request changed nothing. Retry in a few seconds."),

@@ -1,0 +1,92 @@
+using System.Text.Json;
+using Lab.Contracts.Knowledge;
+using Lab.Knowledge.Reading;
+using Marten;
+using Npgsql;
+
+namespace Lab.Grains.Tests;
+
+/// <summary>Search reads stored, indexed vectors kept up to date on write, and forgives a typo per word.</summary>
+[Collection(GrainClusterCollection.Name)]
+public sealed class SearchIndexTests(GrainClusterFixture lab)
+{
+    [Fact]
+    public async Task An_edited_note_is_found_by_its_new_words_and_no_longer_by_its_old_ones()
+    {
+        var ada = await Members.JoinAsync(lab.Client, "ada");
+        var (before, after) = ("kestrel" + Unique(), "ptarmigan" + Unique());
+        var noteId = Guid.CreateVersion7();
+        var note = lab.Client.GetGrain<INoteGrain>(noteId);
+        await note.Write(new WriteNote("Birds", $"The {before} router."), ada);
+        Assert.Equal([noteId], await FoundAsync(before));
+
+        await note.Edit(new EditNote("Birds", $"The {after} router."), ada);
+
+        Assert.Empty(await FoundAsync(before));
+        Assert.Equal([noteId], await FoundAsync(after));
+    }
+
+    [Theory]
+    [InlineData("sigmiod", "sigmoid")]
+    [InlineData("routng", "routing")]
+    [InlineData("balanse", "balance")]
+    public async Task A_word_with_a_swapped_wrong_or_dropped_letter_finds_the_word(string typed, string written)
+    {
+        var ada = await Members.JoinAsync(lab.Client, "ada");
+        var marker = "marker" + Unique();
+        var noteId = Guid.CreateVersion7();
+        await lab.Client.GetGrain<INoteGrain>(noteId).Write(new WriteNote($"Gates {marker}", $"A {written} gate in front of every expert."), ada);
+
+        Assert.Contains(noteId, await FoundAsync($"{typed} {marker}"));
+    }
+
+    [Fact]
+    public async Task A_query_reads_only_the_matching_entries_through_the_index()
+    {
+        // Thousands of entries that do not match, as after one member wrote a great deal.
+        var filler = "filler" + Unique();
+        await ExecuteAsync($"""
+            INSERT INTO {SearchIndex.Entries} (kind, id, title, body)
+            SELECT 'note', gen_random_uuid(), '{filler} ' || n, repeat('words about mixture of experts and routing ', 50) || n
+              FROM generate_series(1, 5000) n;
+            ANALYZE {SearchIndex.Entries};
+            """);
+        try
+        {
+            var plan = await PlanAsync("rare" + Unique());
+
+            Assert.Contains("knowledge_text_document", plan, StringComparison.Ordinal);
+            Assert.DoesNotContain("\"Seq Scan\"", plan, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await ExecuteAsync($"DELETE FROM {SearchIndex.Entries} WHERE title LIKE '{filler} %'");
+        }
+    }
+
+    private static string Unique() => Guid.NewGuid().ToString("N")[..8];
+
+    private async Task<List<Guid>> FoundAsync(string query)
+    {
+        await using var session = lab.Store.QuerySession();
+        return [.. (await KnowledgeSearch.SearchAsync(session, query, 20)).Select(h => h.Id)];
+    }
+
+    private async Task<string> PlanAsync(string query)
+    {
+        await using var connection = lab.Store.Storage.Database.CreateConnection();
+        await connection.OpenAsync();
+        await using var command = await KnowledgeSearch.CommandAsync(connection, null, query, 20, anyWord: false, kind: "", CancellationToken.None);
+        command.CommandText = "EXPLAIN (FORMAT JSON) " + command.CommandText;
+        var plan = (string)(await command.ExecuteScalarAsync())!;
+        return JsonSerializer.Serialize(JsonDocument.Parse(plan));
+    }
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var connection = lab.Store.Storage.Database.CreateConnection();
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+}
