@@ -9,6 +9,13 @@ public static class HealthReportWriter
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
+    /// <summary>Only whether all is well (<c>{"status":"Healthy"}</c>): what anyone may know, without names, addresses or timings.</summary>
+    public static Task WriteStatusAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json; charset=utf-8";
+        return context.Response.WriteAsync(JsonSerializer.Serialize(new HealthStatusDto(report.Status.ToString()), Json));
+    }
+
     public static Task WriteAsync(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "application/json; charset=utf-8";
@@ -24,6 +31,8 @@ public static class HealthReportWriter
                     entry.Value.Data.Count == 0 ? null : entry.Value.Data.ToDictionary(d => d.Key, d => d.Value))));
         return context.Response.WriteAsync(JsonSerializer.Serialize(body, Json));
     }
+
+    public sealed record HealthStatusDto(string Status);
 
     public sealed record HealthReportDto(string Status, double DurationMs, IReadOnlyDictionary<string, HealthEntryDto> Entries);
 

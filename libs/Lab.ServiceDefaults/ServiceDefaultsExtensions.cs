@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -31,6 +33,8 @@ public static class ServiceDefaultsExtensions
     {
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
+        // No "Server: Kestrel" on every answer: what serves the lab is nobody's business.
+        builder.Services.Configure<KestrelServerOptions>(kestrel => kestrel.AddServerHeader = false);
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>
         {
@@ -76,16 +80,18 @@ public static class ServiceDefaultsExtensions
         return builder;
     }
 
-    /// <summary><c>/health</c>: every check, as JSON; <c>/alive</c>: only the process itself.</summary>
-    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    /// <summary>
+    /// <c>/health</c>: every check, as JSON (or as <paramref name="healthWriter"/> writes it); <c>/alive</c>: only the process itself.
+    /// </summary>
+    public static WebApplication MapDefaultEndpoints(this WebApplication app, Func<HttpContext, HealthReport, Task>? healthWriter = null)
     {
-        app.MapHealthChecks(HealthPath, new HealthCheckOptions { ResponseWriter = HealthReportWriter.WriteAsync })
+        app.MapHealthChecks(HealthPath, new HealthCheckOptions { ResponseWriter = healthWriter ?? HealthReportWriter.WriteAsync })
             .AllowAnonymous();
         app.MapHealthChecks(AlivePath, new HealthCheckOptions { Predicate = check => check.Tags.Contains(LiveTag) })
             .AllowAnonymous();
         return app;
     }
 
-    private static bool IsHealthRequest(Microsoft.AspNetCore.Http.PathString path) =>
+    private static bool IsHealthRequest(PathString path) =>
         path.StartsWithSegments(HealthPath) || path.StartsWithSegments(AlivePath);
 }
