@@ -1,15 +1,16 @@
+using Lab.Contracts;
 using Lab.Contracts.Pool;
 
 namespace Lab.Worker;
 
-/// <summary>The worker's side of the pool API.</summary>
+/// <summary>The worker's side of the pool API, in the API's own JSON (report kinds by name, as the API reads them).</summary>
 public sealed class PoolClient(HttpClient http)
 {
     public async Task<NodeOrders> HeartbeatAsync(NodeHeartbeat heartbeat, CancellationToken cancellationToken)
     {
-        using var response = await http.PostAsJsonAsync("/api/v1/pool/heartbeats", heartbeat, cancellationToken);
+        using var response = await http.PostAsJsonAsync("/api/v1/pool/heartbeats", heartbeat, ApiJson.Options, cancellationToken);
         response.EnsureSuccessStatusCode();
-        return await response.Content.ReadFromJsonAsync<NodeOrders>(cancellationToken)
+        return await response.Content.ReadFromJsonAsync<NodeOrders>(ApiJson.Options, cancellationToken)
             ?? throw new InvalidOperationException("The pool answered a heartbeat with an empty body.");
     }
 }
