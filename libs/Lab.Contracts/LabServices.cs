@@ -12,6 +12,12 @@ public static class LabServices
     public const string Worker = "worker";
     public const string Gateway = "gateway";
 
+    /// <summary>
+    /// The largest request body Lab reads (1 MiB; every field Lab accepts is far smaller): the API refuses more, and the
+    /// gateway refuses more before passing anything on.
+    /// </summary>
+    public const long MaxRequestBodyBytes = 1024 * 1024;
+
     /// <summary>The configuration key holding the first HTTP endpoint of a service (Aspire's convention).</summary>
     public static string EndpointKey(string service) => $"services:{service}:http:0";
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Lab.Contracts;
 using Lab.Contracts.Runs;
 
 namespace Lab.Knowledge.Runs;
@@ -53,10 +54,12 @@ public sealed class RunSummary
     public static double DeviceSecondsAt(DateTimeOffset now, double ended, int devices, DateTimeOffset? leaseStartedAt) =>
         ended + (leaseStartedAt is { } since ? devices * Math.Max(0, (now - since).TotalSeconds) : 0);
 
-    /// <summary>The run as members read it, its device time counted up to <paramref name="now"/>.</summary>
+    /// <summary>The run as members read it, its device time counted up to <paramref name="now"/>, without the worker's file paths.</summary>
     public RunView ToView(DateTimeOffset now) => new(Id, IdeaId, SubmittedBy, SubmittedAt, Status, Devices, Kind, TotalSteps, Step, Loss, ValLoss,
-        TokensPerS, Node, DeviceIndexes, Attempts, Preemptions, CheckpointStep, Math.Round(DeviceSecondsAt(now), 3), Outcome, FailureReason, Config,
-        Version, History);
+        TokensPerS, Node, DeviceIndexes, Attempts, Preemptions, CheckpointStep, Math.Round(DeviceSecondsAt(now), 3),
+        Outcome is null ? null : Outcome with { Checkpoint = ServerPaths.FileNameOf(Outcome.Checkpoint) },
+        FailureReason is null ? null : ServerPaths.Hide(FailureReason), Config,
+        Version, [.. History.Select(h => h with { Detail = ServerPaths.Hide(h.Detail) })]);
 }
 
 /// <summary>

@@ -9,6 +9,13 @@ public sealed class ConfigException : Exception
         Problems = [message];
     }
 
+    /// <summary>A configuration that could not be read; <paramref name="inner"/> says where, for callers that report by field.</summary>
+    public ConfigException(string message, Exception inner)
+        : base(message, inner)
+    {
+        Problems = [message];
+    }
+
     public ConfigException(IEnumerable<string> problems)
         : this([.. problems])
     {

@@ -47,11 +47,11 @@ public sealed record RunConfig
         }
         catch (JsonException e)
         {
-            throw new ConfigException($"{source}: {e.Message}");
+            throw new ConfigException($"{source}: {e.Message}", e);
         }
         catch (InvalidOperationException e)
         {
-            throw new ConfigException($"{source}: {e.Message}");
+            throw new ConfigException($"{source}: {e.Message}", e);
         }
     }
 

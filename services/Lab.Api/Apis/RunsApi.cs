@@ -80,10 +80,22 @@ public static class RunsApi
             errors["config"] = ["The training configuration (config) must be a JSON object, for example {\"preset\":\"tiny\",\"training\":{\"steps\":200}}."];
             return (null, errors);
         }
+        if (config.TryGetProperty("preset", out var preset) && preset.ValueKind != JsonValueKind.String)
+        {
+            errors["config.preset"] = ["The preset is the name of one of the engine's presets, such as \"tiny\"."];
+            return (null, errors);
+        }
         RunConfig resolved;
         try
         {
             resolved = RunConfig.FromJson(config.GetRawText(), "config").EnsureValid();
+        }
+        catch (ConfigException e) when (e.InnerException is JsonException json)
+        {
+            // The engine's reader names its .NET types; the caller gets the field and what it should be.
+            var (field, detail) = RequestProblems.Describe(json, "config");
+            errors[field] = [detail];
+            return (null, errors);
         }
         catch (ConfigException e)
         {
@@ -215,9 +227,9 @@ public static class RunsApi
         RunResumed r => new RunMetricsLine("status", r.At, Step: r.Step, Status: RunStatus.Running, Detail: $"resumed from step {r.Step}"),
         RunCheckpointed c => new RunMetricsLine("checkpoint", c.At, Step: c.Step),
         RunPreempted p => new RunMetricsLine("status", p.At, Status: RunStatus.Stopping, Detail: "preempted"),
-        RunRequeued r => new RunMetricsLine("status", r.At, Step: r.CheckpointStep, Status: RunStatus.Queued, Detail: r.Reason),
+        RunRequeued r => new RunMetricsLine("status", r.At, Step: r.CheckpointStep, Status: RunStatus.Queued, Detail: ServerPaths.Hide(r.Reason)),
         RunFinished f => new RunMetricsLine("status", f.At, f.Outcome.Step, f.Outcome.Loss, f.Outcome.ValLoss, f.Outcome.TokensPerS, f.Outcome.ExpertLoadMaxOverMean, RunStatus.Finished, "finished"),
-        RunFailed f => new RunMetricsLine("status", f.At, Step: f.Step, Status: RunStatus.Failed, Detail: f.Reason),
+        RunFailed f => new RunMetricsLine("status", f.At, Step: f.Step, Status: RunStatus.Failed, Detail: ServerPaths.Hide(f.Reason)),
         RunCancelled c => new RunMetricsLine("status", c.At, Status: RunStatus.Cancelled, Detail: "cancelled"),
         _ => null,
     };

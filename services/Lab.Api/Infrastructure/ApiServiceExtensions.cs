@@ -2,14 +2,16 @@ using System.Text.Json.Serialization;
 using Lab.Contracts;
 using Lab.Grains;
 using Lab.Knowledge;
-using Scalar.AspNetCore;
+using Lab.ServiceDefaults;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 
 namespace Lab.Api.Infrastructure;
 
 public static class ApiServiceExtensions
 {
     /// <summary>Largest request body the API reads; every field Lab accepts is far smaller.</summary>
-    public const long MaxRequestBodyBytes = 1024 * 1024;
+    public const long MaxRequestBodyBytes = LabServices.MaxRequestBodyBytes;
 
     /// <summary>Operating the lab (nodes, departed members' tokens): the only actions not every member may take.</summary>
     public const string OperatorPolicy = "operator";
@@ -32,12 +34,12 @@ public static class ApiServiceExtensions
         builder.AddLabSilo(connectionString);
         builder.Services.AddHostedService<BootstrapService>();
 
-        builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+        builder.Services.AddProblemAnswers();
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         builder.Services.ConfigureHttpJsonOptions(options =>
         {
-            options.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
+            ApiJson.Apply(options.SerializerOptions);
             options.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
         });
         builder.Services.AddOpenApi();
@@ -54,18 +56,28 @@ public static class ApiServiceExtensions
 
     public static WebApplication UseLabApi(this WebApplication app)
     {
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseSecurityHeaders(ApiDocs.ContentSecurityPolicy);
+        app.UseProblemAnswers(RefusalDetail);
         app.UseAuthentication();
         app.UseAuthorization();
         return app;
     }
 
-    /// <summary>The OpenAPI document at <c>/openapi/v1.json</c> and a browsable reference at <c>/scalar</c>.</summary>
-    public static WebApplication MapApiDocs(this WebApplication app)
+    /// <summary>Why a token was refused (401) or what it lacks (403), in the caller's terms.</summary>
+    private static async Task<string?> RefusalDetail(HttpContext context)
     {
-        app.MapOpenApi().AllowAnonymous();
-        app.MapScalarApiReference().AllowAnonymous();
-        return app;
+        switch (context.Response.StatusCode)
+        {
+            case StatusCodes.Status401Unauthorized:
+                // The handler's result for this request is cached: this reads why it failed, without a second lookup.
+                return (await context.AuthenticateAsync(TokenAuthenticationHandler.SchemeName)).Failure?.Message;
+            case StatusCodes.Status403Forbidden:
+                var policies = context.GetEndpoint()?.Metadata.GetOrderedMetadata<IAuthorizeData>().Select(a => a.Policy) ?? [];
+                return policies.Contains(OperatorPolicy) ? "Only the lab's operators may do this."
+                    : policies.Contains(InviteePolicy) ? "Joining takes an invitation code as the bearer token, not a member's token."
+                    : "Invitation codes are good for joining (POST /api/v1/join) and nothing else.";
+            default:
+                return null;
+        }
     }
 }

@@ -1,6 +1,6 @@
 using Lab.Contracts;
+using Lab.ServiceDefaults;
 using Microsoft.AspNetCore.Diagnostics;
-using Microsoft.AspNetCore.Mvc;
 
 namespace Lab.Api.Infrastructure;
 
@@ -8,16 +8,21 @@ namespace Lab.Api.Infrastructure;
 /// Turns what went wrong into RFC 7807 problem details: unreadable requests and refusals become 4xx with
 /// the reason; anything else is a 500 that says only that it failed (the details go to the log).
 /// </summary>
-public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+public sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
     /// <summary>About how long the cluster takes to declare a stopped silo dead and move its grains (see FailureDetection).</summary>
     private const string RetryAfterSeconds = "5";
 
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
+        if (exception is BadHttpRequestException bad)
+        {
+            var problem = RequestProblems.Describe(bad);
+            await ProblemAnswers.WriteAsync(context, problem.Status, problem.Title, problem.Detail, problem.Errors);
+            return true;
+        }
         var (status, title, detail) = exception switch
         {
-            BadHttpRequestException bad => (bad.StatusCode, "The request could not be read", ReadableReason(bad)),
             LabRefusedException refused => (StatusOf(refused.Kind), TitleOf(refused.Kind), refused.Message),
             Lab.Knowledge.Reading.SearchTimeoutException slow => (StatusCodes.Status503ServiceUnavailable, "The search took too long", slow.Message),
             // The grain's silo stopped and the cluster has not yet declared it dead (seconds): the call never ran.
@@ -30,23 +35,13 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             logger.LogError(exception, "Request {Method} {Path} failed", context.Request.Method, context.Request.Path);
         }
 
-        context.Response.StatusCode = status;
         if (status == StatusCodes.Status503ServiceUnavailable)
         {
             context.Response.Headers.RetryAfter = RetryAfterSeconds;
         }
-        return await problems.TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            Exception = exception,
-            ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail },
-        });
+        await ProblemAnswers.WriteAsync(context, status, title, detail);
+        return true;
     }
-
-    private static string ReadableReason(BadHttpRequestException bad) =>
-        bad.InnerException is System.Text.Json.JsonException json
-            ? $"The body is not valid JSON for this request: {json.Message}"
-            : bad.Message;
 
     private static int StatusOf(LabRefusal kind) => kind switch
     {
