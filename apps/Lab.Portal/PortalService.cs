@@ -13,6 +13,8 @@ public static class PortalService
 
         var app = builder.Build();
 
+        app.UseSecurityHeaders(PortalServiceExtensions.ContentSecurityPolicy);
+        app.UseProblemAnswers();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();

@@ -1,15 +1,29 @@
 using System.Text.Json.Serialization;
 using Lab.Contracts;
 using Lab.Portal.Clients;
+using Lab.ServiceDefaults;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 
 namespace Lab.Portal;
 
 public static class PortalServiceExtensions
 {
+    /// <summary>
+    /// The portal is rendered on the server and needs nothing but itself: its stylesheet, its one script (loss-chart.js,
+    /// which reads the portal's metrics relay), forms that post to itself, and SVG charts drawn inline. No inline script
+    /// or style, nothing from elsewhere, never in a frame.
+    /// </summary>
+    public const string ContentSecurityPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; " +
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'";
+
     public static WebApplicationBuilder AddLabPortal(this WebApplicationBuilder builder)
     {
         builder.AddPortalKeyRing();
+        builder.Services.AddProblemAnswers();
+        // Antiforgery would allow framing by the same origin (SAMEORIGIN); the portal is never framed at all (DENY).
+        builder.Services.AddAntiforgery(antiforgery => antiforgery.SuppressXFrameOptionsHeader = true);
         builder.Services.AddRazorComponents();
         builder.Services.AddCascadingAuthenticationState();
         builder.Services.AddHttpContextAccessor();
@@ -22,6 +36,11 @@ public static class PortalServiceExtensions
                 cookie.LoginPath = PortalLogin.LoginPath;
                 cookie.ExpireTimeSpan = TimeSpan.FromDays(7);
                 cookie.SlidingExpiration = true;
+                // Redirects stay on the address the browser used: the framework would build them from the Host header.
+                cookie.Events.OnRedirectToLogin = context => RedirectWithinPortal(context);
+                cookie.Events.OnRedirectToAccessDenied = context => RedirectWithinPortal(context);
+                cookie.Events.OnRedirectToLogout = context => RedirectWithinPortal(context);
+                cookie.Events.OnRedirectToReturnUrl = context => RedirectWithinPortal(context);
             });
         builder.Services.AddAuthorization();
 
@@ -30,5 +49,13 @@ public static class PortalServiceExtensions
             .AddHttpMessageHandler<MemberTokenHandler>();
         builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         return builder;
+    }
+
+    /// <summary>A redirect to the portal's own path and query, never to an absolute address made from the request's Host.</summary>
+    private static Task RedirectWithinPortal(RedirectContext<CookieAuthenticationOptions> context)
+    {
+        var target = Uri.TryCreate(context.RedirectUri, UriKind.Absolute, out var absolute) ? absolute.PathAndQuery : context.RedirectUri;
+        context.Response.Redirect(target.StartsWith('/') && !target.StartsWith("//", StringComparison.Ordinal) ? target : "/");
+        return Task.CompletedTask;
     }
 }
