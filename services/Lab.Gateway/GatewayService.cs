@@ -12,7 +12,12 @@ public static class GatewayService
 
         var app = builder.Build();
 
-        app.MapDefaultEndpoints();
+        // The services set their own Content-Security-Policy; the gateway's own answers (problems, health) are data.
+        app.UseSecurityHeaders(SecurityHeaders.DataPolicy);
+        app.UseProblemAnswers();
+        app.Services.GetRequiredService<AllowedHosts>().Use(app);
+        app.Services.GetRequiredService<RequestBodyLimit>().Use(app);
+        app.MapDefaultEndpoints(app.Services.GetRequiredService<GatewayHealth>().WriteAsync);
         app.MapReverseProxy();
         return app;
     }

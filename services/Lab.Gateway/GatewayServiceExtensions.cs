@@ -1,4 +1,5 @@
 using Lab.Contracts;
+using Lab.ServiceDefaults;
 
 namespace Lab.Gateway;
 
@@ -16,6 +17,10 @@ public static class GatewayServiceExtensions
         builder.Configuration.AddInMemoryCollection(DestinationsFromServiceEndpoints(builder.Configuration));
 
         builder.Services.AddReverseProxy().LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"));
+        builder.Services.AddProblemAnswers();
+        builder.Services.AddSingleton(AllowedHosts.From(builder.Configuration));
+        builder.Services.AddSingleton(RequestBodyLimit.From(builder.Configuration));
+        builder.Services.AddSingleton<GatewayHealth>();
 
         var health = builder.Services.AddHealthChecks();
         foreach (var service in builder.Configuration.GetSection("Gateway:HealthOf").Get<string[]>() ?? [])

@@ -65,6 +65,20 @@ public sealed class OverlayTests
 
     [Theory]
     [MemberData(nameof(Renders.All), MemberType = typeof(Renders))]
+    public void The_gateway_answers_to_every_host_its_Ingress_serves(string render)
+    {
+        var rendered = Renders.Get(render);
+        var gateway = rendered.Workload("lab-gateway").ContainerNamed("gateway");
+        var allowed = (rendered.ValueOf(gateway, "Gateway__AllowedHosts") ?? "").Split(';', StringSplitOptions.TrimEntries);
+
+        // A rule without a host takes any Host header; the gateway then answers only to its own names (port-forward: localhost).
+        var hosts = rendered.OfKind("Ingress").SelectMany(i => i.Array("spec.rules")).Select(r => r.Str("host")).OfType<string>();
+
+        Assert.All(hosts, host => Assert.True(allowed.Contains(host) || allowed.Contains("*"), $"{render}: the Ingress serves {host}, Gateway__AllowedHosts is '{string.Join(';', allowed)}'"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Renders.All), MemberType = typeof(Renders))]
     public void Streams_pass_the_Ingress_unbuffered_and_stay_open_as_long_as_the_gateway_keeps_them(string render)
     {
         var annotations = Assert.Single(Renders.Get(render).OfKind("Ingress")).Obj("metadata.annotations");

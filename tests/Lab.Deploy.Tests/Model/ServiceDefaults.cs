@@ -16,7 +16,7 @@ public static partial class ServiceDefaults
 
     /// <summary>The project's own code maps the default endpoints (its XxxService.Build calls MapDefaultEndpoints).</summary>
     public static bool AreMappedBy(Project project) =>
-        project.Source.Contains(".MapDefaultEndpoints()", StringComparison.Ordinal);
+        project.Source.Contains(".MapDefaultEndpoints(", StringComparison.Ordinal);
 
     private static string Constant(string name) =>
         PathConstant().Matches(Source.Value).FirstOrDefault(m => m.Groups[1].Value == name)?.Groups[2].Value
