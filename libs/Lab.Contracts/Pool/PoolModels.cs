@@ -131,6 +131,7 @@ public static class PoolRules
     public const int NodeNameMaxLength = 100;
     public const int MaxDevicesPerNode = 64;
     public const int MaxReportsPerHeartbeat = 1000;
+    public const int WorkerUrlMaxLength = 2048;
 
     /// <summary>A node that has not heart-beaten for this long is considered gone (the pool's default; configurable).</summary>
     public static readonly TimeSpan HeartbeatTimeout = TimeSpan.FromSeconds(30);
@@ -147,6 +148,11 @@ public static class PoolRules
             !heartbeat.Node.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_'))
         {
             errors["node"] = [$"The node name must be 1 to {NodeNameMaxLength} letters, digits, '-', '.' or '_'."];
+        }
+        if (heartbeat.WorkerUrl is { } url && (url.Length > WorkerUrlMaxLength || !Uri.TryCreate(url, UriKind.Absolute, out var address) ||
+            (address.Scheme != Uri.UriSchemeHttp && address.Scheme != Uri.UriSchemeHttps)))
+        {
+            errors["workerUrl"] = [$"The worker's address is an http or https URL of at most {WorkerUrlMaxLength} characters."];
         }
         if (heartbeat.Devices is null || heartbeat.Devices.Count is 0 or > MaxDevicesPerNode)
         {
