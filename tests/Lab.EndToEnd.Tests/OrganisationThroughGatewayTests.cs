@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Lab.Testing;
 
 namespace Lab.EndToEnd.Tests;
 
@@ -40,14 +39,7 @@ public sealed class OrganisationThroughGatewayTests(RunningLabFixture lab)
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
     }
 
-    private async Task<HttpClient> JoinAsync(string name)
-    {
-        var invitation = await Send(lab.Http.PostAsync("/api/v1/invitations", null), HttpStatusCode.Created);
-        using var invitee = LabProcess.Client(lab.Lab.Url, invitation.GetProperty("code").GetString()!);
-        var handle = $"{name}-{Guid.NewGuid():N}"[..(name.Length + 9)];
-        var joined = await Send(invitee.PostAsJsonAsync("/api/v1/join", new { handle, name }), HttpStatusCode.Created);
-        return LabProcess.Client(lab.Lab.Url, joined.GetProperty("token").GetProperty("token").GetString()!);
-    }
+    private async Task<HttpClient> JoinAsync(string name) => (await LabMembers.JoinAsync(lab.Lab.Url, lab.Http, name)).Http;
 
     private static async Task<JsonElement> Send(Task<HttpResponseMessage> call, HttpStatusCode expected)
     {
