@@ -65,9 +65,9 @@ public static class KnowledgeStore
         options.Projections.Add<ResearcherProfileProjection>(ProjectionLifecycle.Inline);
         options.Schema.For<ResearcherProfile>().UniqueIndex(x => x.Handle);
         options.Schema.For<AccessToken>().UniqueIndex(x => x.Hash).Index(x => x.ResearcherId);
-        options.Events.AddEventTypes([typeof(InvitationIssued), typeof(InvitationAccepted), typeof(MemberInvitedSomeone)]);
+        options.Events.AddEventTypes([typeof(InvitationIssued), typeof(InvitationAccepted), typeof(InvitationRevoked), typeof(MemberInvitedSomeone)]);
         options.Projections.Add<InvitationProjection>(ProjectionLifecycle.Inline);
-        options.Schema.For<Invitation>().UniqueIndex(x => x.Hash);
+        options.Schema.For<Invitation>().UniqueIndex(x => x.Hash).Index(x => x.InvitedBy).Index(x => x.IssuedAt);
         Runs.RunsKnowledge.Register(options);
     }
 }
