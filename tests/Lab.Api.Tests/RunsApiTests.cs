@@ -90,6 +90,24 @@ public sealed class RunsApiTests(ApiFixture api)
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
         using var unknown = await api.Http.PostAsync($"/api/v1/runs/{Guid.NewGuid()}/cancel", null);
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+
+        // Its submitter, and only its submitter, puts it back in the queue.
+        var (other, _) = await NewMemberAsync("other");
+        using (other)
+        {
+            using var notTheirs = await other.PostAsync($"/api/v1/runs/{id}/resume", null);
+            Assert.Equal(HttpStatusCode.Forbidden, notTheirs.StatusCode);
+        }
+        using var resumed = await api.Http.PostAsync($"/api/v1/runs/{id}/resume", null);
+        Assert.Equal(HttpStatusCode.OK, resumed.StatusCode);
+        var history = (await resumed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("history").EnumerateArray().ToList();
+        Assert.Equal(("cancelled", api.MemberId), (history[^2].GetProperty("event").GetString(), history[^2].GetProperty("by").GetGuid()));
+        Assert.Equal("reopened", history[^1].GetProperty("event").GetString());
+        Assert.NotEqual("Cancelled", (await api.Http.GetFromJsonAsync<JsonElement>($"/api/v1/runs/{id}")).GetProperty("status").GetString());
+        using var resumedAgain = await api.Http.PostAsync($"/api/v1/runs/{id}/resume", null);
+        Assert.Equal(HttpStatusCode.Conflict, resumedAgain.StatusCode);
+        using var cancelledAgain = await api.Http.PostAsync($"/api/v1/runs/{id}/cancel", null);
+        Assert.Equal(HttpStatusCode.OK, cancelledAgain.StatusCode);
     }
 
     [Fact]

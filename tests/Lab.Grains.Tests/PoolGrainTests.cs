@@ -183,6 +183,38 @@ public sealed class PoolGrainTests
     }
 
     [Fact]
+    public async Task A_cancelled_run_says_who_cancelled_it_and_its_submitter_can_resume_it_from_its_checkpoint()
+    {
+        await using var lab = await PoolLab.StartAsync();
+        await lab.BeatAsync("n1");
+        var idea = await lab.IdeaAsync("Resume me", Alice);
+        var teammate = await Members.JoinAsync(lab.Client, "bob");
+        await lab.Client.GetGrain<Lab.Contracts.Ideas.IIdeaGrain>(idea).JoinTeam(teammate);
+        var run = await lab.SubmitAsync(idea, Alice);
+        await lab.BeatAsync("n1", 1, new RunReport(run.Id, 1, RunReportKind.Started, lab.Clock.GetUtcNow()),
+            new RunReport(run.Id, 1, RunReportKind.Checkpointed, lab.Clock.GetUtcNow(), Step: 8, Checkpoint: "step-8"));
+
+        var cancelled = await lab.Pool.Cancel(run.Id, teammate);
+        var line = cancelled.History[^1];
+        Assert.Equal(("cancelled", teammate), (line.Event, line.By));
+        Assert.Contains("by a member of its idea's team", line.Detail, StringComparison.Ordinal);
+
+        var stillStopping = await Assert.ThrowsAsync<LabRefusedException>(() => lab.Pool.Resume(run.Id, Alice));
+        Assert.Equal(LabRefusal.Conflict, stillStopping.Kind);
+        await lab.BeatAsync("n1", 1, new RunReport(run.Id, 1, RunReportKind.Stopped, lab.Clock.GetUtcNow(), Step: 8));
+        var notTheirs = await Assert.ThrowsAsync<LabRefusedException>(() => lab.Pool.Resume(run.Id, teammate));
+        Assert.Equal(LabRefusal.Forbidden, notTheirs.Kind);
+
+        var resumed = await lab.Pool.Resume(run.Id, Alice);
+        Assert.Contains(resumed.History, h => h.Event == "reopened" && h.By == Alice && h.Detail.Contains("step 8", StringComparison.Ordinal));
+        var order = Assert.Single((await lab.BeatAsync("n1")).Runs);
+        Assert.Equal((run.Id, 2, false), (order.RunId, order.Attempt, order.Stop));
+        Assert.Equal(RunStatus.Placed, (await lab.RunAsync(run.Id)).Status);
+        var again = await Assert.ThrowsAsync<LabRefusedException>(() => lab.Pool.Resume(run.Id, Alice));
+        Assert.Equal(LabRefusal.Conflict, again.Kind);
+    }
+
+    [Fact]
     public async Task Submissions_that_break_the_rules_are_refused_and_write_nothing()
     {
         await using var lab = await PoolLab.StartAsync();

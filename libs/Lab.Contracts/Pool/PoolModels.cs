@@ -188,4 +188,8 @@ public interface IPoolGrain : IGrainWithIntegerKey
     /// <summary>Cancels a run (only its submitter or a member of its idea's team may); a running one is stopped by its worker.</summary>
     [Alias("cancel")]
     Task<RunView> Cancel(Guid runId, Guid by);
+
+    /// <summary>Resumes a cancelled run (only its submitter may): it waits again and continues from its last checkpoint.</summary>
+    [Alias("resume")]
+    Task<RunView> Resume(Guid runId, Guid by);
 }

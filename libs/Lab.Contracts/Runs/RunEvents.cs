@@ -34,3 +34,6 @@ public sealed record RunFinished(Guid RunId, RunOutcome Outcome, DateTimeOffset 
 public sealed record RunFailed(Guid RunId, string Reason, int Step, DateTimeOffset At);
 
 public sealed record RunCancelled(Guid RunId, Guid By, DateTimeOffset At);
+
+/// <summary>A cancelled run was put back in the queue by its submitter, to continue from its last checkpoint.</summary>
+public sealed record RunReopened(Guid RunId, Guid By, int CheckpointStep, DateTimeOffset At);

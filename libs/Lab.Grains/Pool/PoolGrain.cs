@@ -147,6 +147,14 @@ public sealed partial class PoolGrain(
         return view;
     });
 
+    public Task<RunView> Resume(Guid runId, Guid by) => PublishingAsync(async () =>
+    {
+        var view = await grains.GetGrain<IRunGrain>(runId).Reopen(by);
+        _runs[runId] = Ticket.From(view);
+        await RescheduleAsync();
+        return await grains.GetGrain<IRunGrain>(runId).Get() ?? view;
+    });
+
     /// <summary>Marks the nodes that stopped beating as lost and runs the policy again; answers how many were lost.</summary>
     private Task TickAsync(CancellationToken cancellationToken) => PublishingAsync(async () =>
     {

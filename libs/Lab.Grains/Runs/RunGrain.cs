@@ -156,6 +156,24 @@ public sealed class RunGrain(IDocumentStore store, TimeProvider clock, IGrainFac
         return await AppendAsync(new RunCancelled(Id, by, clock.GetUtcNow()));
     }
 
+    public Task<RunView> Reopen(Guid by)
+    {
+        var run = RequireRun();
+        if (run.SubmittedBy != by)
+        {
+            throw new LabRefusedException("Only the member who submitted a run can resume it after a cancellation.", LabRefusal.Forbidden);
+        }
+        if (run.Status != RunStatus.Cancelled)
+        {
+            throw new LabRefusedException($"Only a cancelled run can be resumed; this one is {run.Status.ToString().ToLowerInvariant()}.", LabRefusal.Conflict);
+        }
+        if (run.HoldsLease)
+        {
+            throw new LabRefusedException("The run is still checkpointing and stopping; resume it once it has stopped.", LabRefusal.Conflict);
+        }
+        return AppendAsync(new RunReopened(Id, by, run.CheckpointStep, clock.GetUtcNow()));
+    }
+
     private RunLeaseReleased Release(RunSummary run)
     {
         var now = clock.GetUtcNow();

@@ -80,7 +80,7 @@ public sealed partial class RunSummaryProjection : Marten.Events.Aggregation.Sin
             Devices = e.Devices,
             Kind = e.Kind,
         };
-        Note(run, e.At, "submitted", $"{e.TotalSteps} steps on {Plural(e.Devices, "device")}{(e.Kind is null ? "" : $" ({e.Kind})")}");
+        Note(run, e.At, "submitted", $"{e.TotalSteps} steps on {Plural(e.Devices, "device")}{(e.Kind is null ? "" : $" ({e.Kind})")}", e.SubmittedBy);
         return run;
     }
 
@@ -183,7 +183,17 @@ public sealed partial class RunSummaryProjection : Marten.Events.Aggregation.Sin
     public static void Apply(RunCancelled e, RunSummary run)
     {
         run.Status = RunStatus.Cancelled;
-        Note(run, e.At, "cancelled", run.HoldsLease ? "its worker checkpoints and stops it" : "it was waiting");
+        var who = e.By == run.SubmittedBy ? "by its submitter" : "by a member of its idea's team";
+        Note(run, e.At, "cancelled", run.HoldsLease ? $"{who}; its worker checkpoints and stops it" : $"{who}; it was waiting", e.By);
+    }
+
+    public static void Apply(RunReopened e, RunSummary run)
+    {
+        run.Status = RunStatus.Queued;
+        run.QueuedAt = e.At;
+        Note(run, e.At, "reopened", e.CheckpointStep > 0
+            ? $"by its submitter after the cancellation; will resume from the checkpoint at step {e.CheckpointStep}"
+            : "by its submitter after the cancellation; will start again from step 0 (no checkpoint yet)", e.By);
     }
 
     /// <summary>Applies one event of a run's stream to its state (the same rules Marten applies).</summary>
@@ -207,14 +217,15 @@ public sealed partial class RunSummaryProjection : Marten.Events.Aggregation.Sin
             case RunFinished e: Apply(e, run); break;
             case RunFailed e: Apply(e, run); break;
             case RunCancelled e: Apply(e, run); break;
+            case RunReopened e: Apply(e, run); break;
             default: throw new ArgumentException($"A run's stream has no event {change.GetType().Name}.", nameof(change));
         }
         return run;
     }
 
-    private static void Note(RunSummary run, DateTimeOffset at, string what, string detail)
+    private static void Note(RunSummary run, DateTimeOffset at, string what, string detail, Guid? by = null)
     {
-        run.History.Add(new RunHistoryEntry(at, what, detail));
+        run.History.Add(new RunHistoryEntry(at, what, detail, by));
         run.LastActivityAt = at;
     }
 

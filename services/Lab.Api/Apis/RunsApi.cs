@@ -49,6 +49,9 @@ public static class RunsApi
         runs.MapPost("/{id:guid}/cancel", CancelRun)
             .WithName(nameof(CancelRun))
             .WithSummary("Cancel a run (its submitter or a member of its idea's team); a running one checkpoints and stops");
+        runs.MapPost("/{id:guid}/resume", ResumeRun)
+            .WithName(nameof(ResumeRun))
+            .WithSummary("Resume a cancelled run (its submitter): it waits for devices again and continues from its last checkpoint");
         runs.MapGet("/{id:guid}/metrics", GetRunMetrics)
             .WithName(nameof(GetRunMetrics))
             .WithSummary("The run's learning curve as newline-delimited JSON, followed live until the run is over (follow=false: what is there now; after=seq: only lines after that one)");
@@ -131,6 +134,15 @@ public static class RunsApi
             return Problems.NotFound($"No run has the id {id}.");
         }
         return TypedResults.Ok(await grains.GetGrain<IPoolGrain>(0).Cancel(id, user.MemberId()));
+    }
+
+    public static async Task<Results<Ok<RunView>, ProblemHttpResult>> ResumeRun(Guid id, ClaimsPrincipal user, IQuerySession session, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        if (await session.LoadAsync<RunSummary>(id, cancellationToken) is null)
+        {
+            return Problems.NotFound($"No run has the id {id}.");
+        }
+        return TypedResults.Ok(await grains.GetGrain<IPoolGrain>(0).Resume(id, user.MemberId()));
     }
 
     public static async Task<Ok<IReadOnlyList<IdeaCompute>>> GetAccounting(IQuerySession session, TimeProvider clock, Guid? ideaId, CancellationToken cancellationToken)
