@@ -37,7 +37,7 @@ public sealed record AppHostSettings(PostgresMode Postgres, int GatewayPort, str
                 : throw new InvalidOperationException($"Lab:Postgres is '{named}'; it must be container, local or external (or unset to choose automatically).")
             : PostgresMode.Automatic;
         var port = configuration.GetValue<int?>("Lab:GatewayPort") ?? DefaultGatewayPort;
-        var dataDir = configuration["Lab:DataDir"] is { Length: > 0 } configured ? configured : LabDataFolder.Default(DefaultDataFolderName);
+        var dataDir = configuration["Lab:DataDir"] is { Length: > 0 } configured ? configured : LabDataFolder.UsualPlace(DefaultDataFolderName);
         return new AppHostSettings(mode, port, Path.GetFullPath(dataDir));
     }
 }

@@ -32,6 +32,23 @@ public static class FreePort
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    /// <summary>
+    /// The port kept in <paramref name="file"/> if it is free, else a new free one, kept there for next time. A service
+    /// that comes back on the port it had is recognised as its own successor: a silo restarted after a crash on the
+    /// same address and port replaces its old entry at once instead of waiting for it to go stale.
+    /// </summary>
+    public static int Remembered(string file)
+    {
+        if (File.Exists(file) && int.TryParse(File.ReadAllText(file).Trim(), out var kept) && kept is > 0 and < 65536 && IsFree(kept))
+        {
+            return kept;
+        }
+        var port = Next();
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+        File.WriteAllText(file, port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return port;
+    }
+
     private static bool IsFree(int port)
     {
         try

@@ -33,7 +33,7 @@ public sealed class PoolFaultTests
         using var idea = await http.PostAsJsonAsync("/api/v1/ideas", new { title = "Survive a lost worker", hypothesis = "Checkpoints make runs outlive their workers." });
         Assert.Equal(HttpStatusCode.Created, idea.StatusCode);
         var ideaId = (await idea.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
-        await WaitAsync(http, "/api/v1/pool", p => p.GetProperty("nodes").GetArrayLength() == 2, "both workers joined the pool");
+        await Polling.UntilAsync(http, "/api/v1/pool", p => p.GetProperty("nodes").GetArrayLength() == 2, "both workers joined the pool");
 
         using var submitted = await http.PostAsJsonAsync("/api/v1/runs", new
         {
@@ -48,7 +48,7 @@ public sealed class PoolFaultTests
         Assert.Equal(HttpStatusCode.Created, submitted.StatusCode);
         var runId = (await submitted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
 
-        var running = await WaitAsync(http, $"/api/v1/runs/{runId}", r => r.GetProperty("checkpointStep").GetInt32() >= 20, "the run checkpointed on its first worker");
+        var running = await Polling.UntilAsync(http, $"/api/v1/runs/{runId}", r => r.GetProperty("checkpointStep").GetInt32() >= 20, "the run checkpointed on its first worker");
         var firstNode = running.GetProperty("node").GetString();
         var doomed = firstNode == "node-a" ? workerA : workerB;
         using (var worker = Process.GetProcessById(doomed.ProcessId))
@@ -56,7 +56,7 @@ public sealed class PoolFaultTests
             worker.Kill(entireProcessTree: false); // SIGKILL: no goodbye, no final report; its training process is left behind
         }
 
-        var finished = await WaitAsync(http, $"/api/v1/runs/{runId}", r => r.GetProperty("status").GetString() is "Finished" or "Failed" or "Cancelled",
+        var finished = await Polling.UntilAsync(http, $"/api/v1/runs/{runId}", r => r.GetProperty("status").GetString() is "Finished" or "Failed" or "Cancelled",
             "the run ended", TimeSpan.FromMinutes(4));
         Assert.Equal("Finished", finished.GetProperty("status").GetString());
         Assert.Equal(Steps, finished.GetProperty("outcome").GetProperty("step").GetInt32());
@@ -91,20 +91,4 @@ public sealed class PoolFaultTests
             ["Worker__CheckpointRoot"] = checkpoints,
             ["Worker__TrainCommand"] = $"dotnet \"{RepositoryPaths.LabCli}\"",
         });
-
-    private static async Task<JsonElement> WaitAsync(HttpClient http, string path, Func<JsonElement, bool> done, string what, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromMinutes(2));
-        JsonElement last = default;
-        while (DateTime.UtcNow < deadline)
-        {
-            last = await http.GetFromJsonAsync<JsonElement>(path);
-            if (done(last))
-            {
-                return last;
-            }
-            await Task.Delay(250);
-        }
-        throw new TimeoutException($"Waited in vain until {what}; last answer of {path}: {last}");
-    }
 }

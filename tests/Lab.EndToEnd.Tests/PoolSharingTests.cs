@@ -389,21 +389,8 @@ public sealed class SharedPoolFixture : IAsyncLifetime
         WatchAsync(path, answer => Task.FromResult(done(answer)), what, timeout);
 
     /// <summary>Like <see cref="WaitAsync"/>, with a check that may look at more than the answer (and keep what it saw).</summary>
-    public async Task<JsonElement> WatchAsync(string path, Func<JsonElement, Task<bool>> done, string what, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromMinutes(1));
-        JsonElement last = default;
-        while (DateTime.UtcNow < deadline)
-        {
-            last = await Http.GetFromJsonAsync<JsonElement>(path);
-            if (await done(last))
-            {
-                return last;
-            }
-            await Task.Delay(200);
-        }
-        throw new TimeoutException($"Waited in vain until {what}; last answer of {path}: {last}");
-    }
+    public Task<JsonElement> WatchAsync(string path, Func<JsonElement, Task<bool>> done, string what, TimeSpan? timeout = null) =>
+        Polling.UntilAsync(Http, path, done, what, timeout ?? TimeSpan.FromMinutes(1));
 
     public static async Task<JsonElement> SendAsync(Task<HttpResponseMessage> call, HttpStatusCode expected)
     {

@@ -64,6 +64,16 @@ public sealed class ServiceProcess : IAsyncDisposable
         throw new InvalidOperationException($"{name} did not come up at {url}:{Environment.NewLine}{output}");
     }
 
+    /// <summary>SIGKILL: no goodbye, as a crash or the kernel's OOM killer ends a process.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: false);
+            await _process.WaitForExitAsync();
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)

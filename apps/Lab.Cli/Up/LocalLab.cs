@@ -1,5 +1,7 @@
+using System.Globalization;
 using Lab.Api;
 using Lab.Api.Infrastructure;
+using Lab.Clustering;
 using Lab.Contracts;
 using Lab.Gateway;
 using Lab.Hosting;
@@ -18,6 +20,9 @@ public sealed class LocalLab : IAsyncDisposable
 {
     /// <summary>The first member's token, in Lab's data folder, readable only by its owner.</summary>
     public const string FirstMemberTokenFile = "first-member.token";
+
+    /// <summary>The silo's port, kept so that a restart after a crash takes over the old silo's place at once.</summary>
+    public const string SiloPortFile = "silo.port";
 
     private readonly List<WebApplication> _started = [];
     private EmbeddedPostgres? _postgres;
@@ -43,6 +48,8 @@ public sealed class LocalLab : IAsyncDisposable
                 [LabServices.Gateway] = $"http://127.0.0.1:{options.Port}",
             };
             var settings = SharedSettings(connectionString, endpoints, options.Verbose);
+            settings[LabCluster.Keys.CertificatePath] = ClusterCertificate.EnsureFile(options.DataDirectory);
+            settings[LabCluster.Keys.SiloPort] = FreePort.Remembered(Path.Combine(options.DataDirectory, SiloPortFile)).ToString(CultureInfo.InvariantCulture);
 
             progress.Report("Starting the API and its Orleans silo (applies the database schema)");
             var api = await lab.StartServiceAsync("Lab.Api", endpoints[LabServices.Api], settings, ApiService.Build, cancellationToken);

@@ -29,7 +29,7 @@ public static class ApiServiceExtensions
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
         builder.Services.AddLabKnowledge(connectionString);
         builder.Services.AddLabGrains();
-        builder.AddLabSilo();
+        builder.AddLabSilo(connectionString);
         builder.Services.AddHostedService<BootstrapService>();
 
         builder.Services.AddProblemDetails();

@@ -10,12 +10,18 @@ namespace Lab.Api.Infrastructure;
 /// </summary>
 public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
+    /// <summary>About how long the cluster takes to declare a stopped silo dead and move its grains (see FailureDetection).</summary>
+    private const string RetryAfterSeconds = "5";
+
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
         var (status, title, detail) = exception switch
         {
             BadHttpRequestException bad => (bad.StatusCode, "The request could not be read", ReadableReason(bad)),
             LabRefusedException refused => (StatusOf(refused.Kind), TitleOf(refused.Kind), refused.Message),
+            // The grain's silo stopped and the cluster has not yet declared it dead (seconds): the call never ran.
+            Orleans.Runtime.OrleansMessageRejectionException => (StatusCodes.Status503ServiceUnavailable, "A server of the lab just stopped",
+                "The work it held is moving to the other servers; this request changed nothing. Retry in a few seconds."),
             _ => (StatusCodes.Status500InternalServerError, "Something went wrong", "The request failed; nothing was changed. The service log has the details."),
         };
         if (status >= 500)
@@ -24,6 +30,10 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         }
 
         context.Response.StatusCode = status;
+        if (status == StatusCodes.Status503ServiceUnavailable)
+        {
+            context.Response.Headers.RetryAfter = RetryAfterSeconds;
+        }
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,

@@ -1,28 +1,17 @@
-using System.Net;
-using Lab.Hosting;
+using Lab.Clustering;
+using Lab.Contracts;
 
 namespace Lab.Api.Infrastructure;
 
 /// <summary>
-/// The Orleans silo inside the API process. Alone on a machine it clusters with itself on loopback,
-/// on ports from <c>Orleans:SiloPort</c> and <c>Orleans:GatewayPort</c> (free ones when unset).
+/// The Orleans silo inside the API process. Every API process is a silo of one cluster whose membership lives in the
+/// lab's database, whether it runs alone under <c>lab up</c> or as one of many replicas (see <see cref="LabCluster"/>).
 /// </summary>
 public static class SiloSetup
 {
-    public const string ClusterId = "lab";
-    public const string ServiceId = "lab";
-
-    public static WebApplicationBuilder AddLabSilo(this WebApplicationBuilder builder)
+    public static WebApplicationBuilder AddLabSilo(this WebApplicationBuilder builder, string connectionString)
     {
-        var siloPort = PortOrFree(builder.Configuration, "Orleans:SiloPort");
-        var gatewayPort = PortOrFree(builder.Configuration, "Orleans:GatewayPort");
-        builder.UseOrleans(silo =>
-        {
-            silo.UseLocalhostClustering(siloPort, gatewayPort, primarySiloEndpoint: new IPEndPoint(IPAddress.Loopback, siloPort), serviceId: ServiceId, clusterId: ClusterId);
-        });
+        builder.UseOrleans(silo => silo.UseLabCluster(builder.Configuration, connectionString));
         return builder;
     }
-
-    private static int PortOrFree(IConfiguration configuration, string key) =>
-        configuration.GetValue<int?>(key) is > 0 and var port ? port : FreePort.Next();
 }
