@@ -1,6 +1,7 @@
 using Lab.Contracts;
 using Lab.Hosting;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Npgsql;
 
 namespace Lab.AppHost;
 
@@ -37,8 +38,16 @@ internal static class LocalPostgres
         {
             var connectionString = await database.Resource.ConnectionStringExpression.GetValueAsync(cancellationToken)
                 ?? throw new InvalidOperationException("The lab connection string is not resolved yet.");
-            await PostgresCluster.EnsureDatabaseAsync(connectionString, cancellationToken: cancellationToken);
-            return HealthCheckResult.Healthy();
+            try
+            {
+                await PostgresCluster.EnsureDatabaseAsync(connectionString, cancellationToken: cancellationToken);
+                return HealthCheckResult.Healthy();
+            }
+            catch (NpgsqlException e)
+            {
+                // Expected for the first moments after the start: a line, not a stack trace.
+                return HealthCheckResult.Unhealthy("PostgreSQL does not answer yet: " + e.Message);
+            }
         });
         return database.WithHealthCheck(ready);
     }
