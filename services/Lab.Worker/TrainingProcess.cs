@@ -7,7 +7,7 @@ using Lab.Training.Checkpoints;
 namespace Lab.Worker;
 
 /// <summary>
-/// One placement of a run: its own <c>lab train --json</c> process, whose JSON lines become reports to the pool.
+/// One placement of a run: its own <c>train --json</c> process (see <see cref="TrainingProgram"/>), whose JSON lines become reports to the pool.
 /// Stopping asks for a checkpoint first (SIGTERM: the engine checkpoints at the next step boundary and exits), and kills
 /// only if the process does not stop in time; the end is reported once, from what the process said before it exited.
 /// </summary>
@@ -41,7 +41,7 @@ public sealed partial class TrainingProcess : IDisposable
     public int ProcessId => _process.Id;
 
     /// <summary>Starts the run in <paramref name="folder"/> (its checkpoints and configuration), resuming when a checkpoint is there.</summary>
-    public static TrainingProcess Start(TrainCommand command, RunOrder order, string folder, TimeSpan stopTimeout, Action<RunReport> report)
+    public static TrainingProcess Start(TrainingProgram program, RunOrder order, string folder, TimeSpan stopTimeout, Action<RunReport> report)
     {
         Directory.CreateDirectory(folder);
         RunFolderLock.EndLeftover(folder);
@@ -55,7 +55,7 @@ public sealed partial class TrainingProcess : IDisposable
         {
             arguments.Add("--resume");
         }
-        var process = new Process { StartInfo = command.StartInfo(arguments), EnableRaisingEvents = true };
+        var process = new Process { StartInfo = program.StartInfo(arguments), EnableRaisingEvents = true };
         var training = new TrainingProcess(order, process, report, stopTimeout);
         process.ErrorDataReceived += (_, e) => training.KeepError(e.Data);
         process.Start();

@@ -39,7 +39,7 @@ public sealed class WorkerOptions
 
     /// <summary>
     /// The command that runs the training engine, e.g. <c>dotnet /opt/lab/lab.dll</c> or <c>/usr/local/bin/lab</c>
-    /// (<c>train ...</c> is appended). Unset inside <c>lab up</c>, which runs its own program.
+    /// (<c>train ...</c> is appended). Unset, the worker runs its own program, which has the same <c>train</c> command.
     /// </summary>
     public string? TrainCommand { get; set; }
 
