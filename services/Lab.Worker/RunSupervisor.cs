@@ -1,3 +1,4 @@
+using Lab.Contracts;
 using Lab.Contracts.Pool;
 using Microsoft.Extensions.Options;
 
@@ -16,7 +17,7 @@ public sealed partial class RunSupervisor(IOptions<WorkerOptions> options, ILogg
     private readonly TrainingProgram _program = TrainingProgram.Resolve(options.Value.TrainCommand);
     private readonly SemaphoreSlim _urgent = new(0);
 
-    public string CheckpointRoot { get; } = Path.GetFullPath(options.Value.CheckpointRoot ?? WorkerOptions.DefaultCheckpointRoot());
+    public string CheckpointRoot { get; } = Path.GetFullPath(options.Value.CheckpointRoot ?? Path.Combine(LabDataFolder.Default(), "checkpoints"));
 
     /// <summary>Released when a report should reach the pool before the next regular heartbeat (a run started or ended).</summary>
     public SemaphoreSlim Urgent => _urgent;

@@ -89,6 +89,5 @@ public sealed class PoolFaultTests
             ["Worker__NodeName"] = node,
             ["Worker__HeartbeatInterval"] = "00:00:01",
             ["Worker__CheckpointRoot"] = checkpoints,
-            ["Worker__TrainCommand"] = $"dotnet \"{RepositoryPaths.LabCli}\"",
         });
 }

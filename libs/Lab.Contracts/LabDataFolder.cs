@@ -1,4 +1,4 @@
-namespace Lab.Hosting;
+namespace Lab.Contracts;
 
 /// <summary>
 /// The one folder Lab keeps its state in on a machine (PostgreSQL's data, the first member's token, the
