@@ -31,6 +31,8 @@ public static class ApiServiceExtensions
         builder.Services.AddLabGrains();
         builder.AddLabSilo(connectionString);
         builder.Services.AddHostedService<BootstrapService>();
+        builder.Services.AddSingleton<RunEventsFeed>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<RunEventsFeed>());
 
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
