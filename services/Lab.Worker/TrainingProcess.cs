@@ -196,9 +196,28 @@ public sealed partial class TrainingProcess : IDisposable
             // Asked to stop and gone without saying so: it resumes from the last checkpoint it did report.
             return Report(RunReportKind.Stopped, now) with { Step = _lastStep, Message = "stopped before it could checkpoint" };
         }
-        var reason = _error ?? (_stderr.Count > 0 ? string.Join(" | ", _stderr) : "no message");
-        return Report(RunReportKind.Failed, now) with { Step = _lastStep, Message = $"The training process exited with code {exitCode?.ToString() ?? "?"}: {reason}" };
+        if (_error is not null)
+        {
+            // The engine said what is wrong (its configuration, its data): running it again would fail the same way.
+            return Report(RunReportKind.Failed, now) with { Step = _lastStep, Message = $"The training process exited with code {exitCode?.ToString() ?? "?"}: {_error}" };
+        }
+        // Gone without a word: killed, out of memory, a crash. Not the run's fault: the pool starts it again from its checkpoint.
+        var said = _stderr.Count > 0 ? ": " + string.Join(" | ", _stderr) : "";
+        return Report(RunReportKind.Crashed, now) with
+        {
+            Step = _lastStep,
+            Message = $"its training process died ({Died(exitCode)}){said}",
+        };
     }
+
+    /// <summary>How a process ended, in words: .NET reports death by signal N as exit code 128 + N.</summary>
+    private static string Died(int? exitCode) => exitCode switch
+    {
+        null => "exit code unknown",
+        137 => "killed, exit code 137",
+        > 128 and < 160 => $"signal {exitCode - 128}, exit code {exitCode}",
+        _ => $"exit code {exitCode}",
+    };
 
     private RunReport Report(RunReportKind kind, DateTimeOffset at) => new(Order.RunId, Order.Attempt, kind, at);
 

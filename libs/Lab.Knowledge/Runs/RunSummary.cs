@@ -35,6 +35,9 @@ public sealed class RunSummary
     public DateTimeOffset? RunningSince { get; set; }
     public int Attempts { get; set; }
     public int Preemptions { get; set; }
+
+    /// <summary>How many times its training process died and it was started again.</summary>
+    public int CrashRestarts { get; set; }
     public int CheckpointStep { get; set; }
     public string? CheckpointPath { get; set; }
     public double DeviceSeconds { get; set; }
@@ -159,6 +162,17 @@ public sealed partial class RunSummaryProjection : Marten.Events.Aggregation.Sin
             : $"{e.Reason}; will start again from step 0 (no checkpoint yet)");
     }
 
+    public static void Apply(RunCrashed e, RunSummary run)
+    {
+        run.Status = RunStatus.Queued;
+        run.QueuedAt = e.At;
+        run.CrashRestarts = e.Restart;
+        run.CheckpointStep = Math.Max(run.CheckpointStep, e.CheckpointStep);
+        Note(run, e.At, "crashed", $"{e.Reason}; restart {e.Restart} of {RunRules.MaxCrashRestarts}, " + (run.CheckpointStep > 0
+            ? $"from the checkpoint at step {run.CheckpointStep}"
+            : "from step 0 (no checkpoint yet)"));
+    }
+
     public static void Apply(RunFinished e, RunSummary run)
     {
         run.Status = RunStatus.Finished;
@@ -214,6 +228,7 @@ public sealed partial class RunSummaryProjection : Marten.Events.Aggregation.Sin
             case RunPreempted e: Apply(e, run); break;
             case RunLeaseReleased e: Apply(e, run); break;
             case RunRequeued e: Apply(e, run); break;
+            case RunCrashed e: Apply(e, run); break;
             case RunFinished e: Apply(e, run); break;
             case RunFailed e: Apply(e, run); break;
             case RunCancelled e: Apply(e, run); break;

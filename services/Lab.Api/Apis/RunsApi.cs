@@ -260,6 +260,7 @@ public static class RunsApi
         RunCheckpointed c => new RunMetricsLine("checkpoint", c.At, Step: c.Step),
         RunPreempted p => new RunMetricsLine("status", p.At, Status: RunStatus.Stopping, Detail: "preempted"),
         RunRequeued r => new RunMetricsLine("status", r.At, Step: r.CheckpointStep, Status: RunStatus.Queued, Detail: r.Reason),
+        RunCrashed c => new RunMetricsLine("status", c.At, Step: c.CheckpointStep, Status: RunStatus.Queued, Detail: $"{c.Reason}; restart {c.Restart}"),
         RunFinished f => new RunMetricsLine("status", f.At, f.Outcome.Step, f.Outcome.Loss, f.Outcome.ValLoss, f.Outcome.TokensPerS, f.Outcome.ExpertLoadMaxOverMean, RunStatus.Finished, "finished"),
         RunFailed f => new RunMetricsLine("status", f.At, Step: f.Step, Status: RunStatus.Failed, Detail: f.Reason),
         RunCancelled c => new RunMetricsLine("status", c.At, Status: RunStatus.Cancelled, Detail: "cancelled"),
