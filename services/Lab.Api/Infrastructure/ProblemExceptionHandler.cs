@@ -23,6 +23,8 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             // The grain's silo stopped and the cluster has not yet declared it dead (seconds): the call never ran.
             Orleans.Runtime.OrleansMessageRejectionException => (StatusCodes.Status503ServiceUnavailable, "A server of the lab just stopped",
                 "The work it held is moving to the other servers; this request changed nothing. Retry in a few seconds."),
+            _ when DatabaseUnavailable(exception) => (StatusCodes.Status503ServiceUnavailable, "The database is unavailable for a moment",
+                "PostgreSQL could not be reached; retry in a few seconds."),
             _ => (StatusCodes.Status500InternalServerError, "Something went wrong", "The request failed; nothing was changed. The service log has the details."),
         };
         if (status >= 500)
@@ -41,6 +43,19 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             Exception = exception,
             ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail },
         });
+    }
+
+    /// <summary>PostgreSQL could not be reached, or is starting again (e.g. restarted by its supervisor): a transient failure.</summary>
+    private static bool DatabaseUnavailable(Exception? exception)
+    {
+        for (; exception is not null; exception = exception.InnerException)
+        {
+            if (exception is Npgsql.NpgsqlException { IsTransient: true })
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static string ReadableReason(BadHttpRequestException bad) =>
