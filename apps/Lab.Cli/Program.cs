@@ -12,7 +12,7 @@ if (Console.IsOutputRedirected)
 var root = new RootCommand("Lab: a research lab in a box.")
 {
     UpCommand.Create(),
-    Lab.Cli.Train.TrainCommand.Create(),
+    Lab.Training.CommandLine.TrainCommand.Create(),
     LoginCommand.Create(),
     IdeasCommand.Create(),
     TeamsCommand.Create(),

@@ -1,5 +1,6 @@
 using System.Net;
 using Lab.Clustering.Membership;
+using Lab.Contracts;
 using Lab.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

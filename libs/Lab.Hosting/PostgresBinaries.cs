@@ -1,12 +1,13 @@
 namespace Lab.Hosting;
 
-/// <summary>Where the PostgreSQL server programs (<c>initdb</c>, <c>pg_ctl</c>) live on this machine.</summary>
+/// <summary>Where the PostgreSQL server programs (<c>initdb</c>, <c>pg_ctl</c>, <c>postgres</c>) live on this machine.</summary>
 public sealed record PostgresBinaries(string Directory)
 {
     public const string OverrideVariable = "LAB_POSTGRES_BIN";
 
     public string InitDb => Path.Combine(Directory, "initdb");
     public string PgCtl => Path.Combine(Directory, "pg_ctl");
+    public string Postgres => Path.Combine(Directory, "postgres");
 
     public static string NotFoundAdvice =>
         "PostgreSQL server programs (initdb, pg_ctl) were not found (looked in " + OverrideVariable +

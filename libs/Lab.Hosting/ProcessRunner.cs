@@ -35,7 +35,15 @@ public static class ProcessRunner
         process.StandardInput.Close();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await process.WaitForExitAsync(cancellationToken);
+        try
+        {
+            await process.WaitForExitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true); // a command given up on does not linger
+            throw;
+        }
         process.WaitForExit(); // flushes the asynchronous output readers
         lock (output)
         {

@@ -36,6 +36,20 @@ internal static partial class UnixUser
         return ("runuser", ["-u", account, "--", program, .. arguments]);
     }
 
+    /// <summary>
+    /// The command line that becomes <paramref name="program"/> running as <paramref name="account"/> (or as is):
+    /// <c>setpriv</c> changes the user and then executes the program in its own place, so no process stands between
+    /// whoever started it and the program, and a signal sent to the one started reaches the program itself.
+    /// </summary>
+    public static (string FileName, List<string> Arguments) ExecAs(string? account, string program, IEnumerable<string> arguments)
+    {
+        if (account is null)
+        {
+            return (program, arguments.ToList());
+        }
+        return ("setpriv", [$"--reuid={account}", $"--regid={account}", "--init-groups", "--", program, .. arguments]);
+    }
+
     /// <summary>Fails early, with the reason, when the server account cannot reach a folder.</summary>
     public static void EnsureReachable(string? account, string folder)
     {

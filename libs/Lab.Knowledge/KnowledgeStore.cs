@@ -9,6 +9,7 @@ using Lab.Knowledge.Notes;
 using Lab.Knowledge.Researchers;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace Lab.Knowledge;
 
@@ -32,10 +33,28 @@ public static class KnowledgeStore
         return services;
     }
 
+    /// <summary>Connections one process may hold for the event store and the read models, unless the connection string says.</summary>
+    public const int DefaultMaxPoolSize = 20;
+
+    /// <summary>
+    /// The connection string with a bounded pool: Npgsql's default of 100 is PostgreSQL's own default limit, so a single
+    /// busy process could take every connection the server has. Several replicas and the portal share the server too.
+    /// </summary>
+    public static string Bounded(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (!new[] { "Maximum Pool Size", "Max Pool Size", "MaxPoolSize" }.Any(given.ContainsKey))
+        {
+            builder.MaxPoolSize = DefaultMaxPoolSize;
+        }
+        return builder.ConnectionString;
+    }
+
     /// <summary>The store's shape, shared by the services and the tests so both see the same schema.</summary>
     public static void Configure(StoreOptions options, string connectionString)
     {
-        options.Connection(connectionString);
+        options.Connection(Bounded(connectionString));
         options.DatabaseSchemaName = Schema;
         options.Events.DatabaseSchemaName = Schema;
         options.Events.StreamIdentity = StreamIdentity.AsGuid;
@@ -65,9 +84,9 @@ public static class KnowledgeStore
         options.Projections.Add<ResearcherProfileProjection>(ProjectionLifecycle.Inline);
         options.Schema.For<ResearcherProfile>().UniqueIndex(x => x.Handle);
         options.Schema.For<AccessToken>().UniqueIndex(x => x.Hash).Index(x => x.ResearcherId);
-        options.Events.AddEventTypes([typeof(InvitationIssued), typeof(InvitationAccepted), typeof(MemberInvitedSomeone)]);
+        options.Events.AddEventTypes([typeof(InvitationIssued), typeof(InvitationAccepted), typeof(InvitationRevoked), typeof(MemberInvitedSomeone)]);
         options.Projections.Add<InvitationProjection>(ProjectionLifecycle.Inline);
-        options.Schema.For<Invitation>().UniqueIndex(x => x.Hash);
+        options.Schema.For<Invitation>().UniqueIndex(x => x.Hash).Index(x => x.InvitedBy).Index(x => x.IssuedAt);
         Runs.RunsKnowledge.Register(options);
     }
 }

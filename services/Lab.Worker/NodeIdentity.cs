@@ -18,5 +18,8 @@ public sealed class NodeIdentity(IOptions<WorkerOptions> options, IServer server
 
     public string? Url => server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
 
-    public NodeHeartbeat Describe() => new(Name, Devices, Url);
+    /// <summary>This worker process: the pool learns from a new one that the node's earlier processes are gone.</summary>
+    public Guid Incarnation { get; } = Guid.NewGuid();
+
+    public NodeHeartbeat Describe() => new(Name, Devices, Url, Incarnation: Incarnation);
 }

@@ -1,3 +1,4 @@
+using Lab.Contracts;
 using Lab.Contracts.Pool;
 using Microsoft.Extensions.Options;
 
@@ -13,10 +14,10 @@ public sealed partial class RunSupervisor(IOptions<WorkerOptions> options, ILogg
     private readonly Dictionary<Guid, TrainingProcess> _processes = [];
     private readonly HashSet<(Guid Run, int Attempt)> _ended = [];
     private readonly List<RunReport> _pending = [];
-    private readonly TrainCommand? _command = TrainCommand.Resolve(options.Value.TrainCommand);
+    private readonly TrainingProgram _program = TrainingProgram.Resolve(options.Value.TrainCommand);
     private readonly SemaphoreSlim _urgent = new(0);
 
-    public string CheckpointRoot { get; } = Path.GetFullPath(options.Value.CheckpointRoot ?? WorkerOptions.DefaultCheckpointRoot());
+    public string CheckpointRoot { get; } = Path.GetFullPath(options.Value.CheckpointRoot ?? Path.Combine(LabDataFolder.Default(), "checkpoints"));
 
     /// <summary>Released when a report should reach the pool before the next regular heartbeat (a run started or ended).</summary>
     public SemaphoreSlim Urgent => _urgent;
@@ -127,21 +128,15 @@ public sealed partial class RunSupervisor(IOptions<WorkerOptions> options, ILogg
 
     private void Start(RunOrder order)
     {
-        if (_command is null)
-        {
-            EndWithoutProcess(order, RunReportKind.Failed,
-                $"The worker on this node has no training command: set {WorkerOptions.Section}:TrainCommand (e.g. 'dotnet /path/to/lab.dll') or run it inside 'lab up'.");
-            return;
-        }
         try
         {
-            var process = TrainingProcess.Start(_command, order, FolderOf(order.RunId), options.Value.StopTimeout, Receive);
+            var process = TrainingProcess.Start(_program, order, FolderOf(order.RunId), options.Value.StopTimeout, Receive);
             _processes[order.RunId] = process;
             LogStarted(order.RunId, order.Attempt, process.ProcessId);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
         {
-            EndWithoutProcess(order, RunReportKind.Failed, $"The training process could not start ({_command}): {e.Message}");
+            EndWithoutProcess(order, RunReportKind.Failed, $"The training process could not start ({_program}): {e.Message}");
         }
     }
 

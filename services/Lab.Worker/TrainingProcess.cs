@@ -7,7 +7,7 @@ using Lab.Training.Checkpoints;
 namespace Lab.Worker;
 
 /// <summary>
-/// One placement of a run: its own <c>lab train --json</c> process, whose JSON lines become reports to the pool.
+/// One placement of a run: its own <c>train --json</c> process (see <see cref="TrainingProgram"/>), whose JSON lines become reports to the pool.
 /// Stopping asks for a checkpoint first (SIGTERM: the engine checkpoints at the next step boundary and exits), and kills
 /// only if the process does not stop in time; the end is reported once, from what the process said before it exited.
 /// </summary>
@@ -41,7 +41,7 @@ public sealed partial class TrainingProcess : IDisposable
     public int ProcessId => _process.Id;
 
     /// <summary>Starts the run in <paramref name="folder"/> (its checkpoints and configuration), resuming when a checkpoint is there.</summary>
-    public static TrainingProcess Start(TrainCommand command, RunOrder order, string folder, TimeSpan stopTimeout, Action<RunReport> report)
+    public static TrainingProcess Start(TrainingProgram program, RunOrder order, string folder, TimeSpan stopTimeout, Action<RunReport> report)
     {
         Directory.CreateDirectory(folder);
         RunFolderLock.EndLeftover(folder);
@@ -55,7 +55,7 @@ public sealed partial class TrainingProcess : IDisposable
         {
             arguments.Add("--resume");
         }
-        var process = new Process { StartInfo = command.StartInfo(arguments), EnableRaisingEvents = true };
+        var process = new Process { StartInfo = program.StartInfo(arguments), EnableRaisingEvents = true };
         var training = new TrainingProcess(order, process, report, stopTimeout);
         process.ErrorDataReceived += (_, e) => training.KeepError(e.Data);
         process.Start();
@@ -196,9 +196,28 @@ public sealed partial class TrainingProcess : IDisposable
             // Asked to stop and gone without saying so: it resumes from the last checkpoint it did report.
             return Report(RunReportKind.Stopped, now) with { Step = _lastStep, Message = "stopped before it could checkpoint" };
         }
-        var reason = _error ?? (_stderr.Count > 0 ? string.Join(" | ", _stderr) : "no message");
-        return Report(RunReportKind.Failed, now) with { Step = _lastStep, Message = $"The training process exited with code {exitCode?.ToString() ?? "?"}: {reason}" };
+        if (_error is not null)
+        {
+            // The engine said what is wrong (its configuration, its data): running it again would fail the same way.
+            return Report(RunReportKind.Failed, now) with { Step = _lastStep, Message = $"The training process exited with code {exitCode?.ToString() ?? "?"}: {_error}" };
+        }
+        // Gone without a word: killed, out of memory, a crash. Not the run's fault: the pool starts it again from its checkpoint.
+        var said = _stderr.Count > 0 ? ": " + string.Join(" | ", _stderr) : "";
+        return Report(RunReportKind.Crashed, now) with
+        {
+            Step = _lastStep,
+            Message = $"its training process died ({Died(exitCode)}){said}",
+        };
     }
+
+    /// <summary>How a process ended, in words: .NET reports death by signal N as exit code 128 + N.</summary>
+    private static string Died(int? exitCode) => exitCode switch
+    {
+        null => "exit code unknown",
+        137 => "killed, exit code 137",
+        > 128 and < 160 => $"signal {exitCode - 128}, exit code {exitCode}",
+        _ => $"exit code {exitCode}",
+    };
 
     private RunReport Report(RunReportKind kind, DateTimeOffset at) => new(Order.RunId, Order.Attempt, kind, at);
 

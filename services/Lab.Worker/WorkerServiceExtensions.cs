@@ -39,7 +39,7 @@ public sealed class WorkerOptions
 
     /// <summary>
     /// The command that runs the training engine, e.g. <c>dotnet /opt/lab/lab.dll</c> or <c>/usr/local/bin/lab</c>
-    /// (<c>train ...</c> is appended). Unset inside <c>lab up</c>, which runs its own program.
+    /// (<c>train ...</c> is appended). Unset, the worker runs its own program, which has the same <c>train</c> command.
     /// </summary>
     public string? TrainCommand { get; set; }
 
@@ -48,15 +48,4 @@ public sealed class WorkerOptions
 
     /// <summary>How long a run asked to stop may take to checkpoint before it is killed.</summary>
     public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(60);
-
-    /// <summary>Lab's data folder as <c>lab up</c> picks it (<c>LAB_DATA_DIR</c>, else /var/lib/lab for root, else ~/.local/share/lab), plus <c>checkpoints</c>.</summary>
-    public static string DefaultCheckpointRoot()
-    {
-        var data = Environment.GetEnvironmentVariable("LAB_DATA_DIR") is { Length: > 0 } configured
-            ? configured
-            : Environment.UserName == "root"
-                ? "/var/lib/lab"
-                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share", "lab");
-        return Path.Combine(data, "checkpoints");
-    }
 }

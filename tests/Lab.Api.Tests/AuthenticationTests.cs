@@ -29,6 +29,8 @@ public sealed class AuthenticationTests(ApiFixture api)
         { "POST", "/api/v1/insights" },
         { "GET", "/api/v1/researchers" },
         { "POST", "/api/v1/invitations" },
+        { "GET", "/api/v1/invitations" },
+        { "DELETE", $"/api/v1/invitations/{Guid.Empty}" },
         { "POST", "/api/v1/join" },
         { "GET", "/api/v1/knowledge/search?q=experts" },
         { "GET", "/api/v1/feed" },

@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 
+using static Lab.Api.Tests.Answers;
+
 namespace Lab.Api.Tests;
 
 /// <summary>Several researchers running the lab together through the API: joining, ideas, teams, notes, insights, search, history.</summary>
@@ -307,16 +309,4 @@ public sealed class OrganisationApiTests(ApiFixture api)
     private static string Handle(string name) => $"{name}-{Guid.NewGuid():N}"[..(name.Length + 9)];
 
     private static List<Guid> Ids(JsonElement array) => [.. array.EnumerateArray().Select(e => e.GetGuid())];
-
-    private static async Task<JsonElement> Ok(Task<HttpResponseMessage> call) => await Expect(call, HttpStatusCode.OK);
-
-    private static async Task<JsonElement> Created(Task<HttpResponseMessage> call) => await Expect(call, HttpStatusCode.Created);
-
-    private static async Task<JsonElement> Expect(Task<HttpResponseMessage> call, HttpStatusCode status)
-    {
-        using var response = await call;
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == status, $"{response.StatusCode}: {body}");
-        return JsonDocument.Parse(body).RootElement.Clone();
-    }
 }

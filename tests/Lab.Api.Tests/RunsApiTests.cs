@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Lab.Testing;
 
 namespace Lab.Api.Tests;
 
@@ -90,6 +91,24 @@ public sealed class RunsApiTests(ApiFixture api)
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
         using var unknown = await api.Http.PostAsync($"/api/v1/runs/{Guid.NewGuid()}/cancel", null);
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+
+        // Its submitter, and only its submitter, puts it back in the queue.
+        var (other, _) = await NewMemberAsync("other");
+        using (other)
+        {
+            using var notTheirs = await other.PostAsync($"/api/v1/runs/{id}/resume", null);
+            Assert.Equal(HttpStatusCode.Forbidden, notTheirs.StatusCode);
+        }
+        using var resumed = await api.Http.PostAsync($"/api/v1/runs/{id}/resume", null);
+        Assert.Equal(HttpStatusCode.OK, resumed.StatusCode);
+        var history = (await resumed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("history").EnumerateArray().ToList();
+        Assert.Equal(("cancelled", api.MemberId), (history[^2].GetProperty("event").GetString(), history[^2].GetProperty("by").GetGuid()));
+        Assert.Equal("reopened", history[^1].GetProperty("event").GetString());
+        Assert.NotEqual("Cancelled", (await api.Http.GetFromJsonAsync<JsonElement>($"/api/v1/runs/{id}")).GetProperty("status").GetString());
+        using var resumedAgain = await api.Http.PostAsync($"/api/v1/runs/{id}/resume", null);
+        Assert.Equal(HttpStatusCode.Conflict, resumedAgain.StatusCode);
+        using var cancelledAgain = await api.Http.PostAsync($"/api/v1/runs/{id}/cancel", null);
+        Assert.Equal(HttpStatusCode.OK, cancelledAgain.StatusCode);
     }
 
     [Fact]
@@ -111,6 +130,85 @@ public sealed class RunsApiTests(ApiFixture api)
         {
             using var _ = await api.Http.PostAsync($"/api/v1/runs/{id}/cancel", null);
         }
+    }
+
+    [Fact]
+    public async Task Metrics_streams_share_one_reader_of_the_database_and_each_member_may_keep_only_a_few_open()
+    {
+        var idea = await IdeaAsync();
+        using var created = await api.Http.PostAsJsonAsync("/api/v1/runs", new { ideaId = idea, config = Tiny });
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid(); // waits: no worker here
+        var members = new List<HttpClient>();
+        var streams = new List<HttpResponseMessage>();
+        try
+        {
+            for (var m = 0; m < 5; m++)
+            {
+                var (member, _) = await NewMemberAsync("reader");
+                members.Add(member);
+                for (var s = 0; s < Lab.Api.Infrastructure.RunEventsFeed.MaxFollowersPerMember; s++)
+                {
+                    streams.Add(await member.GetAsync($"/api/v1/runs/{id}/metrics", HttpCompletionOption.ResponseHeadersRead));
+                    Assert.Equal(HttpStatusCode.OK, streams[^1].StatusCode);
+                }
+            }
+            using (var oneTooMany = await members[0].GetAsync($"/api/v1/runs/{id}/metrics", HttpCompletionOption.ResponseHeadersRead))
+            {
+                Assert.Equal(HttpStatusCode.TooManyRequests, oneTooMany.StatusCode);
+                Assert.Equal("application/problem+json", oneTooMany.Content.Headers.ContentType?.MediaType);
+            }
+            using (var snapshot = await members[0].GetAsync($"/api/v1/runs/{id}/metrics?follow=false"))
+            {
+                Assert.Equal(HttpStatusCode.OK, snapshot.StatusCode); // reading what is there needs no open stream
+            }
+
+            // Forty open streams for three seconds: the database sees the API's few pooled connections, not one per stream.
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            Assert.InRange(await ConnectionsToTheDatabaseAsync(), 1, 12);
+
+            // A line appended now reaches an open stream.
+            using var cancelled = await api.Http.PostAsync($"/api/v1/runs/{id}/cancel", null);
+            using var reader = new StreamReader(await streams[^1].Content.ReadAsStreamAsync());
+            var lines = new List<string>();
+            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            while (await reader.ReadLineAsync(patience.Token) is { } line)
+            {
+                lines.Add(line);
+            }
+            Assert.Equal("cancelled", JsonDocument.Parse(lines[^1]).RootElement.GetProperty("detail").GetString());
+        }
+        finally
+        {
+            streams.ForEach(s => s.Dispose());
+            members.Skip(1).ToList().ForEach(m => m.Dispose());
+        }
+
+        // Closed streams free their places.
+        using var secondRun = await api.Http.PostAsJsonAsync("/api/v1/runs", new { ideaId = idea, config = Tiny });
+        var second = (await secondRun.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        using (var member = members[0])
+        {
+            var open = new List<HttpResponseMessage>();
+            for (var s = 0; s < Lab.Api.Infrastructure.RunEventsFeed.MaxFollowersPerMember; s++)
+            {
+                open.Add(await member.GetAsync($"/api/v1/runs/{second}/metrics", HttpCompletionOption.ResponseHeadersRead));
+            }
+            Assert.All(open, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+            open[0].Dispose();
+            await Polling.UntilAsync(async () =>
+            {
+                using var again = await member.GetAsync($"/api/v1/runs/{second}/metrics", HttpCompletionOption.ResponseHeadersRead);
+                return again.StatusCode == HttpStatusCode.OK;
+            }, "a closed stream freed its place", TimeSpan.FromSeconds(20));
+            open.ForEach(r => r.Dispose());
+        }
+        using var _ = await api.Http.PostAsync($"/api/v1/runs/{second}/cancel", null);
+    }
+
+    private async Task<long> ConnectionsToTheDatabaseAsync()
+    {
+        await using var session = api.Store.QuerySession();
+        return (await session.QueryAsync<long>("select count(*) from pg_stat_activity where datname = current_database()"))[0];
     }
 
     private async Task<Guid> IdeaAsync()

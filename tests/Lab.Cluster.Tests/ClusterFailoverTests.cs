@@ -64,7 +64,6 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output)
                 ["Worker__NodeName"] = "cluster-node",
                 ["Worker__HeartbeatInterval"] = "00:00:01",
                 ["Worker__CheckpointRoot"] = TestFolders.Create("cluster-checkpoints"),
-                ["Worker__TrainCommand"] = $"dotnet \"{RepositoryPaths.LabCli}\"",
             });
             await Polling.UntilAsync(victimHttp, "/api/v1/pool", p => p.GetProperty("liveDevices").GetInt32() == 1, "the worker joined the pool");
             var idea = await CreatedAsync(victimHttp.PostAsJsonAsync("/api/v1/ideas", new { title = "Outlive a replica", hypothesis = "A cluster loses seconds, not work." }));

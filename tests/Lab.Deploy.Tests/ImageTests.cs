@@ -64,7 +64,7 @@ public sealed class ImageTests
         Assert.Contains(closure, p => p.PackageReferences.Any(r => r.StartsWith("TorchSharp", StringComparison.Ordinal)));
     }
 
-    [Fact(Skip = "Until the API stops referencing Lab.Training (issue 11, in progress on main): then remove this Skip.")]
+    [Fact]
     public void The_API_image_carries_no_libtorch()
     {
         var closure = Projects.Named("Lab.Api").Closure;

@@ -60,6 +60,67 @@ public sealed class LabUpTests
         }
     }
 
+    [Fact]
+    public async Task A_killed_postgres_is_started_again_and_nothing_acknowledged_is_lost_nor_any_run()
+    {
+        var data = TestFolders.Create("pgkill");
+        var tokenFile = Path.Combine(data, "token");
+        try
+        {
+            await using var lab = await LabProcess.UpAsync(data, "--token-file", tokenFile);
+            using var http = LabProcess.Client(lab.Url, File.ReadAllText(tokenFile).Trim());
+            using var idea = await http.PostAsJsonAsync("/api/v1/ideas", new { title = "Outlive the database", hypothesis = "Acknowledged is durable." });
+            var ideaId = (await idea.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+            using var submitted = await http.PostAsJsonAsync("/api/v1/runs", new
+            {
+                ideaId,
+                config = new { preset = "tiny", training = new { steps = 80, checkpoint_every = 10, log_every = 5, eval_every = 40, threads = 1 }, data = new { synthetic_chars = 30_000 } },
+            });
+            var runId = (await submitted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+            await Polling.UntilAsync(http, $"/api/v1/runs/{runId}", r => r.GetProperty("status").GetString() == "Running", "the run was training");
+
+            // A steady stream of writes; PostgreSQL is killed in the middle of it.
+            var acknowledged = new List<Guid>();
+            var refusals = new List<string>();
+            for (var i = 0; i < 120 && (acknowledged.Count < 40 || refusals.Count == 0 || i < 60); i++)
+            {
+                if (i == 10)
+                {
+                    var postmaster = int.Parse(File.ReadLines(Path.Combine(data, "postgres", "data", "postmaster.pid")).First(), System.Globalization.CultureInfo.InvariantCulture);
+                    System.Diagnostics.Process.GetProcessById(postmaster).Kill(); // SIGKILL
+                }
+                using var written = await http.PostAsJsonAsync("/api/v1/notes", new { title = $"Write {i}", body = "Steady." });
+                if (written.StatusCode == HttpStatusCode.Created)
+                {
+                    acknowledged.Add((await written.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid());
+                }
+                else
+                {
+                    refusals.Add($"{(int)written.StatusCode} {written.Content.Headers.ContentType?.MediaType}");
+                }
+                await Task.Delay(100);
+            }
+
+            Assert.Contains("PostgreSQL is running again", lab.Output, StringComparison.Ordinal);
+            Assert.All(refusals, r => Assert.Equal("503 application/problem+json", r));
+            Assert.True(acknowledged.Count >= 40, $"{acknowledged.Count} writes acknowledged; refusals: {string.Join(", ", refusals)}");
+            foreach (var note in acknowledged)
+            {
+                using var read = await http.GetAsync($"/api/v1/notes/{note}");
+                Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+            }
+            var finished = await Polling.UntilAsync(http, $"/api/v1/runs/{runId}", r => r.GetProperty("status").GetString() is "Finished" or "Failed" or "Cancelled",
+                "the run ended", TimeSpan.FromMinutes(3));
+            Assert.Equal("Finished", finished.GetProperty("status").GetString());
+            Assert.Equal(80, finished.GetProperty("outcome").GetProperty("step").GetInt32());
+            Assert.Equal(1, finished.GetProperty("history").EnumerateArray().Count(h => h.GetProperty("event").GetString() == "finished"));
+        }
+        finally
+        {
+            TestFolders.TryDelete(data);
+        }
+    }
+
     /// <summary>
     /// A home folder of its own for one start, as a new container gets: only the data folder (the database) is
     /// carried over, not whatever the services keep in the home folder (such as ASP.NET's default key folder).

@@ -81,6 +81,68 @@ public sealed class PoolFaultTests
         Assert.True(afterResume.Min() > resumedAt, $"first step after resuming: {afterResume.Min()}");
     }
 
+    [Fact]
+    public async Task A_run_whose_training_process_is_killed_starts_again_from_its_checkpoint_and_says_so()
+    {
+        var token = "lab_" + Guid.NewGuid().ToString("N") + "crash";
+        await using var api = await ServiceProcess.StartAsync("services", "Lab.Api", new Dictionary<string, string>
+        {
+            ["ConnectionStrings__lab"] = await TestPostgres.CreateDatabaseAsync("crash"),
+            ["Lab__Bootstrap__Token"] = token,
+        });
+        await using var worker = await StartWorkerAsync(api.Url, token, "node-c", TestFolders.Create("crash-checkpoints"));
+        using var http = LabProcess.Client(api.Url, token);
+        using var idea = await http.PostAsJsonAsync("/api/v1/ideas", new { title = "Survive a crash", hypothesis = "A killed process loses nothing." });
+        var ideaId = (await idea.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        await Polling.UntilAsync(http, "/api/v1/pool", p => p.GetProperty("liveDevices").GetInt32() == 1, "the worker joined the pool");
+        using var submitted = await http.PostAsJsonAsync("/api/v1/runs", new
+        {
+            ideaId,
+            config = new { preset = "tiny", training = new { steps = Steps, checkpoint_every = 10, log_every = 5, eval_every = 50, threads = 1 }, data = new { synthetic_chars = 60_000 } },
+        });
+        var runId = (await submitted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        var running = await Polling.UntilAsync(http, $"/api/v1/runs/{runId}", r => r.GetProperty("checkpointStep").GetInt32() >= 20, "the run checkpointed");
+
+        using (var training = TrainingProcessOf(runId))
+        {
+            training.Kill(entireProcessTree: false); // SIGKILL, as the kernel's OOM killer does
+        }
+
+        var finished = await Polling.UntilAsync(http, $"/api/v1/runs/{runId}", r => r.GetProperty("status").GetString() is "Finished" or "Failed" or "Cancelled",
+            "the run ended", TimeSpan.FromMinutes(4));
+        Assert.Equal("Finished", finished.GetProperty("status").GetString());
+        Assert.Equal(2, finished.GetProperty("attempts").GetInt32());
+        var history = finished.GetProperty("history").EnumerateArray()
+            .Select(h => (Event: h.GetProperty("event").GetString(), Detail: h.GetProperty("detail").GetString() ?? "")).ToList();
+        var crashed = Assert.Single(history, h => h.Event == "crashed");
+        Assert.Contains("killed, exit code 137", crashed.Detail, StringComparison.Ordinal);
+        Assert.Contains("restart 1 of", crashed.Detail, StringComparison.Ordinal);
+        var resumed = Assert.Single(history, h => h.Event == "resumed");
+        var resumedAt = int.Parse(resumed.Detail.Split(' ').Last(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(resumedAt >= running.GetProperty("checkpointStep").GetInt32(), $"resumed from {resumedAt}");
+    }
+
+    /// <summary>The run's training process: the one whose command line names the run's folder.</summary>
+    private static Process TrainingProcessOf(Guid run)
+    {
+        foreach (var pid in Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(n => n!.All(char.IsAsciiDigit)))
+        {
+            try
+            {
+                var commandLine = File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+                if (commandLine.Contains(" train ", StringComparison.Ordinal) && commandLine.Contains(run.ToString("D"), StringComparison.Ordinal))
+                {
+                    return Process.GetProcessById(int.Parse(pid!, System.Globalization.CultureInfo.InvariantCulture));
+                }
+            }
+            catch (IOException)
+            {
+                // Gone meanwhile.
+            }
+        }
+        throw new InvalidOperationException($"No training process of run {run} is running.");
+    }
+
     private static Task<ServiceProcess> StartWorkerAsync(string api, string token, string node, string checkpoints) =>
         ServiceProcess.StartAsync("services", "Lab.Worker", new Dictionary<string, string>
         {
@@ -89,6 +151,5 @@ public sealed class PoolFaultTests
             ["Worker__NodeName"] = node,
             ["Worker__HeartbeatInterval"] = "00:00:01",
             ["Worker__CheckpointRoot"] = checkpoints,
-            ["Worker__TrainCommand"] = $"dotnet \"{RepositoryPaths.LabCli}\"",
         });
 }

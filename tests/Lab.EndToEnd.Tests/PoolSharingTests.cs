@@ -344,7 +344,6 @@ public sealed class SharedPoolFixture : IAsyncLifetime
             ["Worker__NodeName"] = "node-b",
             ["Worker__HeartbeatInterval"] = "00:00:00.5",
             ["Worker__CheckpointRoot"] = Path.Combine(DataFolder, "checkpoints"),
-            ["Worker__TrainCommand"] = $"dotnet \"{RepositoryPaths.LabCli}\"",
         });
         await WaitAsync("/api/v1/pool", p => p.GetProperty("liveDevices").GetInt32() == 2, "both workers joined the pool");
     }

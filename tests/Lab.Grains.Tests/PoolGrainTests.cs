@@ -183,6 +183,89 @@ public sealed class PoolGrainTests
     }
 
     [Fact]
+    public async Task A_cancelled_run_says_who_cancelled_it_and_its_submitter_can_resume_it_from_its_checkpoint()
+    {
+        await using var lab = await PoolLab.StartAsync();
+        await lab.BeatAsync("n1");
+        var idea = await lab.IdeaAsync("Resume me", Alice);
+        var teammate = await Members.JoinAsync(lab.Client, "bob");
+        await lab.Client.GetGrain<Lab.Contracts.Ideas.IIdeaGrain>(idea).JoinTeam(teammate);
+        var run = await lab.SubmitAsync(idea, Alice);
+        await lab.BeatAsync("n1", 1, new RunReport(run.Id, 1, RunReportKind.Started, lab.Clock.GetUtcNow()),
+            new RunReport(run.Id, 1, RunReportKind.Checkpointed, lab.Clock.GetUtcNow(), Step: 8, Checkpoint: "step-8"));
+
+        var cancelled = await lab.Pool.Cancel(run.Id, teammate);
+        var line = cancelled.History[^1];
+        Assert.Equal(("cancelled", teammate), (line.Event, line.By));
+        Assert.Contains("by a member of its idea's team", line.Detail, StringComparison.Ordinal);
+
+        var stillStopping = await Assert.ThrowsAsync<LabRefusedException>(() => lab.Pool.Resume(run.Id, Alice));
+        Assert.Equal(LabRefusal.Conflict, stillStopping.Kind);
+        await lab.BeatAsync("n1", 1, new RunReport(run.Id, 1, RunReportKind.Stopped, lab.Clock.GetUtcNow(), Step: 8));
+        var notTheirs = await Assert.ThrowsAsync<LabRefusedException>(() => lab.Pool.Resume(run.Id, teammate));
+        Assert.Equal(LabRefusal.Forbidden, notTheirs.Kind);
+
+        var resumed = await lab.Pool.Resume(run.Id, Alice);
+        Assert.Contains(resumed.History, h => h.Event == "reopened" && h.By == Alice && h.Detail.Contains("step 8", StringComparison.Ordinal));
+        var order = Assert.Single((await lab.BeatAsync("n1")).Runs);
+        Assert.Equal((run.Id, 2, false), (order.RunId, order.Attempt, order.Stop));
+        Assert.Equal(RunStatus.Placed, (await lab.RunAsync(run.Id)).Status);
+        var again = await Assert.ThrowsAsync<LabRefusedException>(() => lab.Pool.Resume(run.Id, Alice));
+        Assert.Equal(LabRefusal.Conflict, again.Kind);
+    }
+
+    [Fact]
+    public async Task A_run_whose_process_dies_starts_again_from_its_checkpoint_a_bounded_number_of_times()
+    {
+        await using var lab = await PoolLab.StartAsync();
+        await lab.BeatAsync("n1");
+        var idea = await lab.IdeaAsync("Crash me", Alice);
+        var run = await lab.SubmitAsync(idea, Alice);
+        await lab.BeatAsync("n1", 1, new RunReport(run.Id, 1, RunReportKind.Started, lab.Clock.GetUtcNow()),
+            new RunReport(run.Id, 1, RunReportKind.Checkpointed, lab.Clock.GetUtcNow(), Step: 8, Checkpoint: "step-8"));
+
+        for (var attempt = 1; attempt <= RunRules.MaxCrashRestarts; attempt++)
+        {
+            var orders = await lab.BeatAsync("n1", 1, new RunReport(run.Id, attempt, RunReportKind.Crashed, lab.Clock.GetUtcNow(), Step: 11, Message: "its training process died (killed, exit code 137)"));
+            var again = Assert.Single(orders.Runs);
+            Assert.Equal((run.Id, attempt + 1, false), (again.RunId, again.Attempt, again.Stop));
+            var view = await lab.RunAsync(run.Id);
+            var crashed = view.History.Last(h => h.Event == "crashed");
+            Assert.Contains($"restart {attempt} of {RunRules.MaxCrashRestarts}, from the checkpoint at step 8", crashed.Detail, StringComparison.Ordinal);
+            Assert.Contains("exit code 137", crashed.Detail, StringComparison.Ordinal);
+        }
+
+        await lab.BeatAsync("n1", 1, new RunReport(run.Id, RunRules.MaxCrashRestarts + 1, RunReportKind.Crashed, lab.Clock.GetUtcNow(), Step: 9, Message: "its training process died (killed, exit code 137)"));
+        var failed = await lab.RunAsync(run.Id);
+        Assert.Equal(RunStatus.Failed, failed.Status);
+        Assert.Contains($"died {RunRules.MaxCrashRestarts + 1} times", failed.FailureReason, StringComparison.Ordinal);
+        Assert.Equal(RunRules.MaxCrashRestarts + 1, failed.Attempts);
+    }
+
+    [Fact]
+    public async Task A_restarted_worker_gets_its_runs_again_as_new_placements_that_resume()
+    {
+        await using var lab = await PoolLab.StartAsync();
+        var first = Guid.NewGuid();
+        await lab.BeatAsync("n1", first);
+        var idea = await lab.IdeaAsync("Outlive the worker", Alice);
+        var run = await lab.SubmitAsync(idea, Alice);
+        await lab.BeatAsync("n1", first, 1, new RunReport(run.Id, 1, RunReportKind.Started, lab.Clock.GetUtcNow()),
+            new RunReport(run.Id, 1, RunReportKind.Checkpointed, lab.Clock.GetUtcNow(), Step: 5, Checkpoint: "step-5"));
+
+        var second = Guid.NewGuid();
+        var orders = await lab.BeatAsync("n1", second);
+
+        Assert.Equal((run.Id, 2), (Assert.Single(orders.Runs).RunId, orders.Runs[0].Attempt));
+        var history = (await lab.RunAsync(run.Id)).History;
+        Assert.Contains(history, h => h.Event == "requeued" && h.Detail.Contains("its worker on n1 restarted", StringComparison.Ordinal) && h.Detail.Contains("step 5", StringComparison.Ordinal));
+        Assert.Equal(2, history.Count(h => h.Event == "placed"));
+        // The same worker beating again changes nothing.
+        Assert.Equal(2, Assert.Single((await lab.BeatAsync("n1", second)).Runs).Attempt);
+        Assert.Equal(2, (await lab.RunAsync(run.Id)).History.Count(h => h.Event == "placed"));
+    }
+
+    [Fact]
     public async Task Submissions_that_break_the_rules_are_refused_and_write_nothing()
     {
         await using var lab = await PoolLab.StartAsync();

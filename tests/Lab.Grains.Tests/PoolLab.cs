@@ -82,8 +82,11 @@ public sealed class PoolLab : IAsyncDisposable
     public Task<RunView> SubmitAsync(Guid idea, Guid by, int steps = 20) =>
         Pool.Submit(Guid.CreateVersion7(), new SubmitRun(idea, $$$"""{"training":{"steps":{{{steps}}}}}""", steps), by);
 
-    public Task<NodeOrders> BeatAsync(string node, int devices = 1, params RunReport[] reports) =>
-        Pool.Heartbeat(new NodeHeartbeat(node, [.. Enumerable.Range(0, devices).Select(i => new DeviceView($"cpu:{i}", "cpu", "test CPU"))], null, reports));
+    public Task<NodeOrders> BeatAsync(string node, int devices = 1, params RunReport[] reports) => BeatAsync(node, null, devices, reports);
+
+    /// <summary>A heartbeat of the worker process <paramref name="incarnation"/> on the node (a new one is a restarted worker).</summary>
+    public Task<NodeOrders> BeatAsync(string node, Guid? incarnation, int devices = 1, params RunReport[] reports) =>
+        Pool.Heartbeat(new NodeHeartbeat(node, [.. Enumerable.Range(0, devices).Select(i => new DeviceView($"cpu:{i}", "cpu", "test CPU"))], null, reports, incarnation));
 
     public async Task<RunView> RunAsync(Guid run) => await Client.GetGrain<IRunGrain>(run).Get() ?? throw new InvalidOperationException("no such run");
 

@@ -9,8 +9,11 @@ namespace Lab.Testing;
 /// </summary>
 public static class LabCommand
 {
-    /// <summary>How to start the built <c>lab</c> with these arguments, its standard streams redirected.</summary>
-    public static ProcessStartInfo StartInfo(IEnumerable<string> arguments)
+    /// <summary>
+    /// How to start the built <c>lab</c> (or another built program, e.g. <see cref="RepositoryPaths.Worker"/>) with these
+    /// arguments, its standard streams redirected.
+    /// </summary>
+    public static ProcessStartInfo StartInfo(IEnumerable<string> arguments, string? program = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -19,7 +22,7 @@ public static class LabCommand
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(RepositoryPaths.LabCli);
+        start.ArgumentList.Add(program ?? RepositoryPaths.LabCli);
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);

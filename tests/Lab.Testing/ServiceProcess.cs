@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Reflection;
 
 namespace Lab.Testing;
 
@@ -23,8 +22,7 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <summary>Starts <c>services/Lab.{name}</c> (or <c>apps/Lab.{name}</c>) on a free port and waits until <c>/alive</c> answers.</summary>
     public static async Task<ServiceProcess> StartAsync(string folder, string name, IDictionary<string, string> environment)
     {
-        var configuration = typeof(ServiceProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
-        var dll = Path.Combine(RepositoryPaths.Root, folder, name, "bin", configuration, "net10.0", name + ".dll");
+        var dll = RepositoryPaths.Program(folder, name);
         var url = $"http://127.0.0.1:{Lab.Hosting.FreePort.Next()}";
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(dll);

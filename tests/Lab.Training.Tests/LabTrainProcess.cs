@@ -4,7 +4,7 @@ using Lab.Testing;
 
 namespace Lab.Training.Tests;
 
-/// <summary><c>lab train</c> as a child process: its JSON lines as they come, standard input, signals, exit code.</summary>
+/// <summary><c>lab train</c> (or <c>Lab.Worker train</c>) as a child process: its JSON lines as they come, standard input, signals, exit code.</summary>
 internal sealed class LabTrainProcess : IDisposable
 {
     private readonly Process _process;
@@ -15,9 +15,12 @@ internal sealed class LabTrainProcess : IDisposable
 
     private LabTrainProcess(Process process) => _process = process;
 
-    public static LabTrainProcess Start(params string[] arguments)
+    public static LabTrainProcess Start(params string[] arguments) => StartProgram(RepositoryPaths.LabCli, arguments);
+
+    /// <summary>Starts <c>train</c> of another built program that has the command (the worker's).</summary>
+    public static LabTrainProcess StartProgram(string program, params string[] arguments)
     {
-        var lab = new LabTrainProcess(new Process { StartInfo = LabCommand.StartInfo(["train", .. arguments]) });
+        var lab = new LabTrainProcess(new Process { StartInfo = LabCommand.StartInfo(["train", .. arguments], program) });
         lab._process.OutputDataReceived += (_, e) => lab.Receive(e.Data);
         lab._process.ErrorDataReceived += (_, e) => lab.Receive(e.Data is null ? null : "stderr: " + e.Data);
         lab._process.Start();
@@ -27,9 +30,12 @@ internal sealed class LabTrainProcess : IDisposable
     }
 
     /// <summary>Runs to the end and returns the exit code and every standard output line, each parsed as JSON.</summary>
-    public static async Task<(int ExitCode, List<JsonObject> Lines)> RunAsync(params string[] arguments)
+    public static Task<(int ExitCode, List<JsonObject> Lines)> RunAsync(params string[] arguments) => RunProgramAsync(RepositoryPaths.LabCli, arguments);
+
+    /// <summary>Like <see cref="RunAsync"/>, with another built program's <c>train</c> (the worker's).</summary>
+    public static async Task<(int ExitCode, List<JsonObject> Lines)> RunProgramAsync(string program, params string[] arguments)
     {
-        using var lab = Start(arguments);
+        using var lab = StartProgram(program, arguments);
         var exitCode = await lab.WaitForExitAsync();
         return (exitCode, lab.Lines);
     }

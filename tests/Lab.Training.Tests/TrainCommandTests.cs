@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Lab.Testing;
 
 namespace Lab.Training.Tests;
 
@@ -109,6 +110,22 @@ public sealed class TrainCommandTests
         Assert.Equal("stopped", Event(lab.Lines[^1]));
         Assert.Contains(lab.Lines, l => Event(l) == "checkpoint");
         Assert.Equal(130, exitCode);
+    }
+
+    [Fact]
+    public async Task The_worker_program_runs_the_same_train_command()
+    {
+        using var folder = new TempFolder();
+
+        var (exitCode, lines) = await LabTrainProcess.RunProgramAsync(RepositoryPaths.Worker, [.. Tiny, "--steps", "2", "--out", folder.Path]);
+
+        Assert.Equal(0, exitCode);
+        var started = lines.Single(l => Event(l) == "started");
+        Assert.Equal(0, (int)started["step"]!);
+        var finished = lines[^1];
+        Assert.Equal("finished", Event(finished));
+        Assert.Equal(2, (int)finished["step"]!);
+        Assert.StartsWith(folder.Path, (string)finished["checkpoint"]!);
     }
 
     private static string Event(JsonObject line) => (string)line["event"]!;

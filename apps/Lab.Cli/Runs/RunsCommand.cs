@@ -17,12 +17,15 @@ public static class RunsCommand
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
     };
 
-    public static Command Create() => new("runs", "Put training runs for an idea on the shared pool, list them, follow them, cancel them.")
+    public static Command Create() => new("runs", "Put training runs for an idea on the shared pool, list them, follow them, cancel and resume them.")
     {
         Submit(),
         List(),
         Show(),
-        Cancel(),
+        Act("cancel", "Cancel a run (its submitter or a member of its idea's team); a running one checkpoints and stops.",
+            run => $"[yellow]Cancelled[/] run {run.Id}{(run.Node is null ? "" : $" (its worker on {Markup.Escape(run.Node)} checkpoints and stops it)")}"),
+        Act("resume", "Resume a cancelled run (its submitter): it waits for devices again and continues from its last checkpoint.",
+            run => $"[green]Resumed[/] run {run.Id}: {Markup.Escape(run.History[^1].Detail)}"),
         Logs(),
     };
 
@@ -156,21 +159,22 @@ public static class RunsCommand
         return command;
     }
 
-    private static Command Cancel()
+    /// <summary>A command that asks the API to do <paramref name="name"/> to one run and says what became of it.</summary>
+    private static Command Act(string name, string description, Func<RunView, string> said)
     {
         var id = new Argument<Guid>("id") { Description = "The run's id." };
         var json = ClientOutput.JsonOption();
-        var command = new Command("cancel", "Cancel a run (its submitter or a member of its idea's team); a running one checkpoints and stops.") { id, json };
+        var command = new Command(name, description) { id, json };
         var connection = ClientConnection.AddTo(command);
         command.SetAction((parse, cancellationToken) => connection.RunAsync(parse, async lab =>
         {
-            var run = await lab.PostAsync<RunView>($"runs/{parse.GetValue(id)}/cancel", null, cancellationToken);
+            var run = await lab.PostAsync<RunView>($"runs/{parse.GetValue(id)}/{name}", null, cancellationToken);
             if (parse.GetValue(json))
             {
                 ClientOutput.Json(run);
                 return 0;
             }
-            AnsiConsole.MarkupLine($"[yellow]Cancelled[/] run {run.Id}{(run.Node is null ? "" : $" (its worker on {Markup.Escape(run.Node)} checkpoints and stops it)")}");
+            AnsiConsole.MarkupLine(said(run));
             return 0;
         }));
         return command;

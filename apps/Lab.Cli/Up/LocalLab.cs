@@ -79,6 +79,9 @@ public sealed class LocalLab : IAsyncDisposable
         }
     }
 
+    /// <summary>Watches what the lab runs itself (its PostgreSQL) and starts it again when it stops unexpectedly.</summary>
+    public void Supervise(IProgress<string> notices) => _postgres?.Supervise(notices);
+
     public async ValueTask DisposeAsync()
     {
         await InProcessService.StopAllAsync(_started);

@@ -1,4 +1,4 @@
-using Lab.Hosting;
+using Lab.Contracts;
 
 namespace Lab.Cli.Up;
 

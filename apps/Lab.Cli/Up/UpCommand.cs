@@ -43,6 +43,7 @@ public static class UpCommand
         {
             lab = await LocalLab.StartAsync(options, console, stop.Token);
             console.Ready(lab);
+            lab.Supervise(new Progress<string>(notice => AnsiConsole.MarkupLine($"[yellow]![/] [grey]{DateTime.Now:HH:mm:ss}[/] {Markup.Escape(notice)}")));
             await Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
             AnsiConsole.MarkupLine("[grey]Stopping Lab…[/]");
             return 0;

@@ -21,7 +21,8 @@ public sealed class PostgresMembershipTable(string connectionString, IOptions<Cl
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private readonly NpgsqlDataSource _dataSource = NpgsqlDataSource.Create(
-        new NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = "lab-cluster-membership" });
+        // A silo writes a heartbeat every few seconds and membership changes are rare: a small pool of its own.
+        new NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = "lab-cluster-membership", MaxPoolSize = 4 });
 
     private string ClusterId => cluster.Value.ClusterId;
 

@@ -3,7 +3,8 @@ namespace Lab.Contracts.Pool;
 // The pool's own stream: which nodes it counts on. Heartbeats themselves are soft state and are not recorded;
 // only a node joining (or coming back, or changing its devices) and a node being declared lost are.
 
-public sealed record NodeJoined(string Node, IReadOnlyList<DeviceView> Devices, string? WorkerUrl, DateTimeOffset At);
+/// <param name="Incarnation">The worker process on the node: a new one means the worker restarted and ran nothing of before.</param>
+public sealed record NodeJoined(string Node, IReadOnlyList<DeviceView> Devices, string? WorkerUrl, DateTimeOffset At, Guid? Incarnation = null);
 
 /// <summary>The node stopped heart-beating: its leases are void and its runs were requeued.</summary>
 public sealed record NodeLost(string Node, DateTimeOffset LastSeen, DateTimeOffset At);

@@ -17,7 +17,8 @@ public sealed record NodeHeartbeat(
     [property: Id(0)] string Node,
     [property: Id(1)] IReadOnlyList<DeviceView> Devices,
     [property: Id(2)] string? WorkerUrl,
-    [property: Id(3)] IReadOnlyList<RunReport>? Reports = null);
+    [property: Id(3)] IReadOnlyList<RunReport>? Reports = null,
+    [property: Id(4)] Guid? Incarnation = null);
 
 public enum RunReportKind
 {
@@ -37,6 +38,12 @@ public enum RunReportKind
 
     /// <summary>The process failed or could not start. Ends the lease.</summary>
     Failed,
+
+    /// <summary>
+    /// The process died without the engine saying why (killed, out of memory, a crash): not the run's fault, so it is
+    /// started again from its last checkpoint, a bounded number of times. Ends the lease.
+    /// </summary>
+    Crashed,
 }
 
 /// <summary>One thing a run's training process did, as its worker saw it in the process' JSON lines.</summary>
@@ -57,7 +64,7 @@ public sealed record RunReport(
     [property: Id(11)] string? Checkpoint = null,
     [property: Id(12)] string? Message = null)
 {
-    public bool EndsLease => Kind is RunReportKind.Finished or RunReportKind.Stopped or RunReportKind.Failed;
+    public bool EndsLease => Kind is RunReportKind.Finished or RunReportKind.Stopped or RunReportKind.Failed or RunReportKind.Crashed;
 }
 
 /// <summary>What the pool wants a node to run now: the answer to every heartbeat.</summary>
@@ -194,4 +201,8 @@ public interface IPoolGrain : IGrainWithIntegerKey
     /// <summary>Cancels a run (only its submitter or a member of its idea's team may); a running one is stopped by its worker.</summary>
     [Alias("cancel")]
     Task<RunView> Cancel(Guid runId, Guid by);
+
+    /// <summary>Resumes a cancelled run (only its submitter may): it waits again and continues from its last checkpoint.</summary>
+    [Alias("resume")]
+    Task<RunView> Resume(Guid runId, Guid by);
 }

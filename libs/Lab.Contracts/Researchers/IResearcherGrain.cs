@@ -16,6 +16,10 @@ public interface IResearcherGrain : IGrainWithGuidKey
     [Alias("invite")]
     Task<IssuedInvitation> Invite();
 
+    /// <summary>Withdraws one of this member's unused invitations; <paramref name="revokedBy"/> is who asked (them or an operator).</summary>
+    [Alias("revoke-invitation")]
+    Task<InvitationView> RevokeInvitation(Guid invitationId, Guid revokedBy);
+
     [Alias("get")]
     Task<ResearcherView?> Get();
 

@@ -22,5 +22,11 @@ public sealed record InvitationIssued(Guid InvitationId, Guid InvitedBy, string 
 /// <summary>An invitation was used (once, and only once) to join the lab.</summary>
 public sealed record InvitationAccepted(Guid InvitationId, Guid ResearcherId, DateTimeOffset At);
 
+/// <summary>
+/// An invitation stopped working before it was used: its author or an operator withdrew it, or its author's access
+/// ended (their last token was revoked).
+/// </summary>
+public sealed record InvitationRevoked(Guid InvitationId, Guid RevokedBy, string Reason, DateTimeOffset At);
+
 /// <summary>The inviting member's side of an invitation, in their own history.</summary>
 public sealed record MemberInvitedSomeone(Guid ResearcherId, Guid InvitationId, DateTimeOffset At);

@@ -85,6 +85,28 @@ public sealed record IssuedInvitation(
     [property: Id(1)] string Code,
     [property: Id(2)] DateTimeOffset ExpiresAt);
 
+/// <summary>Where an invitation stands.</summary>
+public enum InvitationStatus
+{
+    Open,
+    Accepted,
+    Expired,
+    Revoked,
+}
+
+/// <summary>An invitation as every member sees it (never its code): who invited, until when, and what became of it.</summary>
+[GenerateSerializer, Immutable, Alias("lab.invitation")]
+public sealed record InvitationView(
+    [property: Id(0)] Guid Id,
+    [property: Id(1)] Guid InvitedBy,
+    [property: Id(2)] DateTimeOffset IssuedAt,
+    [property: Id(3)] DateTimeOffset ExpiresAt,
+    [property: Id(4)] InvitationStatus Status,
+    [property: Id(5)] Guid? AcceptedBy,
+    [property: Id(6)] Guid? RevokedBy,
+    [property: Id(7)] DateTimeOffset? RevokedAt,
+    [property: Id(8)] string? RevokedReason);
+
 /// <summary>What joining gives the new member: their profile and their first token.</summary>
 [GenerateSerializer, Immutable, Alias("lab.joined")]
 public sealed record Joined(

@@ -42,4 +42,8 @@ public interface IRunGrain : IGrainWithGuidKey
     /// <summary>Cancels the run: only the submitter or a member of the idea's team may. A running run is then stopped by its worker.</summary>
     [Alias("cancel")]
     Task<RunView> Cancel(Guid by);
+
+    /// <summary>Puts a cancelled run back in the queue, to continue from its last checkpoint: only its submitter may.</summary>
+    [Alias("reopen")]
+    Task<RunView> Reopen(Guid by);
 }

@@ -29,8 +29,14 @@ public sealed record RunLeaseReleased(Guid RunId, Guid IdeaId, string Node, int 
 /// <summary>The run waits again (it stepped aside, or its node was lost) and will resume from its last checkpoint.</summary>
 public sealed record RunRequeued(Guid RunId, string Reason, int CheckpointStep, DateTimeOffset At);
 
+/// <summary>The run's training process died without the engine saying why; the run waits to be started again (restart n).</summary>
+public sealed record RunCrashed(Guid RunId, string Reason, int CheckpointStep, int Restart, DateTimeOffset At);
+
 public sealed record RunFinished(Guid RunId, RunOutcome Outcome, DateTimeOffset At);
 
 public sealed record RunFailed(Guid RunId, string Reason, int Step, DateTimeOffset At);
 
 public sealed record RunCancelled(Guid RunId, Guid By, DateTimeOffset At);
+
+/// <summary>A cancelled run was put back in the queue by its submitter, to continue from its last checkpoint.</summary>
+public sealed record RunReopened(Guid RunId, Guid By, int CheckpointStep, DateTimeOffset At);

@@ -42,12 +42,13 @@ public sealed record RunOutcome(
     [property: Id(5)] double ExpertLoadMaxOverMean,
     [property: Id(6)] string Checkpoint);
 
-/// <summary>One line of a run's history: what happened, when, in words.</summary>
+/// <summary>One line of a run's history: what happened, when, in words, and the member who did it (for what a member does).</summary>
 [GenerateSerializer, Immutable, Alias("lab.run-history")]
 public sealed record RunHistoryEntry(
     [property: Id(0)] DateTimeOffset At,
     [property: Id(1)] string Event,
-    [property: Id(2)] string Detail);
+    [property: Id(2)] string Detail,
+    [property: Id(3)] Guid? By = null);
 
 /// <summary>One point of a run's learning curve (sampled).</summary>
 [GenerateSerializer, Immutable, Alias("lab.run-point")]

@@ -6,6 +6,9 @@ public static class RunRules
     public const int ConfigMaxLength = 64 * 1024;
     public static readonly IReadOnlyList<string> Kinds = ["cpu", "cuda"];
 
+    /// <summary>How many times a run whose training process died is started again from its checkpoint before it fails.</summary>
+    public const int MaxCrashRestarts = 3;
+
     public static bool IsOver(RunStatus status) => status is RunStatus.Finished or RunStatus.Failed or RunStatus.Cancelled;
 
     /// <summary>The checks of a submission that do not need the training engine (which checks the configuration itself).</summary>

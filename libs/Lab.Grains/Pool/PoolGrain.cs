@@ -147,6 +147,14 @@ public sealed partial class PoolGrain(
         return view;
     });
 
+    public Task<RunView> Resume(Guid runId, Guid by) => PublishingAsync(async () =>
+    {
+        var view = await grains.GetGrain<IRunGrain>(runId).Reopen(by);
+        _runs[runId] = Ticket.From(view);
+        await RescheduleAsync();
+        return await grains.GetGrain<IRunGrain>(runId).Get() ?? view;
+    });
+
     /// <summary>Marks the nodes that stopped beating as lost and runs the policy again; answers how many were lost.</summary>
     private Task TickAsync(CancellationToken cancellationToken) => PublishingAsync(async () =>
     {
@@ -161,17 +169,50 @@ public sealed partial class PoolGrain(
         return lost.Count;
     });
 
-    /// <summary>Records the node; only a node joining, coming back or changing its devices is an event.</summary>
+    /// <summary>
+    /// Records the node; only a node joining, coming back, changing its devices or restarting its worker is an event. A
+    /// restarted worker runs nothing it ran before: its runs are requeued at once, to resume from their checkpoints.
+    /// </summary>
     private async Task<bool> SeeNodeAsync(NodeHeartbeat heartbeat, DateTimeOffset now)
     {
-        if (_nodes.TryGetValue(heartbeat.Node, out var known) && known.Alive && known.Devices.SequenceEqual(heartbeat.Devices))
+        _nodes.TryGetValue(heartbeat.Node, out var known);
+        var restarted = known?.Incarnation is { } was && heartbeat.Incarnation is { } current && was != current;
+        if (known is not null && known.Alive && !restarted && known.Devices.SequenceEqual(heartbeat.Devices))
         {
             known.LastSeen = now;
             known.WorkerUrl = heartbeat.WorkerUrl;
+            known.Incarnation ??= heartbeat.Incarnation;
             return false;
         }
-        await AppendAsync(new NodeJoined(heartbeat.Node, heartbeat.Devices, heartbeat.WorkerUrl, now));
+        await AppendAsync(new NodeJoined(heartbeat.Node, heartbeat.Devices, heartbeat.WorkerUrl, now, heartbeat.Incarnation));
+        if (restarted)
+        {
+            await RequeueLeasesAsync(heartbeat.Node, $"its worker on {heartbeat.Node} restarted");
+        }
         return true;
+    }
+
+    /// <summary>Ends every lease on <paramref name="node"/> and puts its runs back in the queue.</summary>
+    private async Task RequeueLeasesAsync(string node, string reason)
+    {
+        foreach (var (id, ticket) in _runs.Where(r => r.Value.Run.Lease?.Node == node).ToList())
+        {
+            await RequeueAsync(id, ticket, reason);
+        }
+    }
+
+    /// <summary>Ends the run's lease and puts it back in the queue (a run already over only gives its devices back).</summary>
+    private async Task RequeueAsync(Guid id, Ticket ticket, string reason)
+    {
+        var requeued = await grains.GetGrain<IRunGrain>(id).Requeue(reason);
+        if (RunRules.IsOver(requeued.Status))
+        {
+            _runs.Remove(id);
+        }
+        else
+        {
+            ticket.Requeue(requeued, clock.GetUtcNow());
+        }
     }
 
     /// <summary>Passes one report of a node's worker to its run; returns whether the pool changed (a lease ended).</summary>
@@ -237,15 +278,7 @@ public sealed partial class PoolGrain(
                 {
                     case RequeueRun requeue:
                         LogRequeued(decision.Run, requeue.Node);
-                        var requeued = await run.Requeue($"node {requeue.Node} stopped heart-beating");
-                        if (RunRules.IsOver(requeued.Status))
-                        {
-                            _runs.Remove(decision.Run);
-                        }
-                        else
-                        {
-                            ticket.Requeue(requeued, now);
-                        }
+                        await RequeueAsync(decision.Run, ticket, $"node {requeue.Node} stopped heart-beating");
                         break;
                     case ReserveNode reserve:
                         ticket.Run = ticket.Run with { ReservedNode = reserve.Node };
@@ -302,7 +335,7 @@ public sealed partial class PoolGrain(
         {
             case NodeJoined joined:
                 var firstSeen = _nodes.TryGetValue(joined.Node, out var known) ? known.FirstSeen : joined.At;
-                _nodes[joined.Node] = new NodeState(joined.Node, joined.Devices, firstSeen) { LastSeen = now, Alive = true, WorkerUrl = joined.WorkerUrl };
+                _nodes[joined.Node] = new NodeState(joined.Node, joined.Devices, firstSeen) { LastSeen = now, Alive = true, WorkerUrl = joined.WorkerUrl, Incarnation = joined.Incarnation };
                 break;
             case NodeLost lost when _nodes.TryGetValue(lost.Node, out var node):
                 node.Alive = false;
@@ -334,6 +367,7 @@ public sealed partial class PoolGrain(
         public DateTimeOffset LastSeen { get; set; }
         public bool Alive { get; set; }
         public string? WorkerUrl { get; set; }
+        public Guid? Incarnation { get; set; }
 
         public PoolNode ToPoolNode() => new(Name, Kinds.Of(Devices[0].Kind) ?? DeviceKind.Cpu, Devices.Count, Alive);
     }

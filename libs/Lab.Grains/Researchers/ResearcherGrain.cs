@@ -57,7 +57,7 @@ public sealed class ResearcherGrain(IDocumentStore store, TimeProvider clock) : 
         if (invitation is { } invitationId)
         {
             var open = await session.LoadAsync<Invitation>(invitationId);
-            if (open is null || !open.IsOpenAt(now))
+            if (open is null || !await open.IsUsableAsync(session, now))
             {
                 throw new LabRefusedException("The invitation is unknown, used or expired; ask a member for a new one.", LabRefusal.Forbidden);
             }
@@ -79,6 +79,38 @@ public sealed class ResearcherGrain(IDocumentStore store, TimeProvider clock) : 
         _profile = ResearcherProfileProjection.Create(joined);
         _profile.Version = 1;
         return _profile.ToView();
+    }
+
+    public async Task<InvitationView> RevokeInvitation(Guid invitationId, Guid revokedBy)
+    {
+        var profile = RequireMember();
+        await using var query = store.QuerySession();
+        var invitation = await query.LoadAsync<Invitation>(invitationId);
+        if (invitation is null || invitation.InvitedBy != Id)
+        {
+            throw new LabRefusedException($"{profile.Handle} has no invitation {invitationId}.", LabRefusal.NotFound);
+        }
+        var now = clock.GetUtcNow();
+        switch (invitation.StatusAt(now))
+        {
+            case InvitationStatus.Accepted:
+                throw new LabRefusedException("The invitation was already used to join; it cannot be withdrawn.", LabRefusal.Conflict);
+            case InvitationStatus.Revoked:
+                return invitation.ToView(now);
+        }
+        var revoked = new InvitationRevoked(invitationId, revokedBy, revokedBy == Id ? "withdrawn by its author" : "withdrawn by an operator", now);
+        await using var session = store.LightweightSession();
+        session.Events.Append(invitationId, invitation.Version + 1, revoked);
+        try
+        {
+            await session.SaveChangesAsync();
+        }
+        catch (JasperFx.ConcurrencyException)
+        {
+            throw new LabRefusedException("The invitation was used at the same moment; it cannot be withdrawn.", LabRefusal.Conflict);
+        }
+        InvitationProjection.Apply(revoked, invitation);
+        return invitation.ToView(now);
     }
 
     public Task<ResearcherView?> Get() => Task.FromResult(_profile?.ToView());
@@ -118,8 +150,22 @@ public sealed class ResearcherGrain(IDocumentStore store, TimeProvider clock) : 
         {
             return token.ToView();
         }
-        token.RevokedAt = clock.GetUtcNow();
-        await AppendAsync(profile, new AccessTokenRevoked(Id, tokenId, revokedBy, token.RevokedAt.Value), session => session.Update(token));
+        var now = clock.GetUtcNow();
+        token.RevokedAt = now;
+        var lastAccess = !await query.Query<AccessToken>().AnyAsync(t => t.ResearcherId == Id && t.RevokedAt == null && t.Id != tokenId);
+        // A member whose last token goes has left: the invitations they handed out end with their access, in the same
+        // transaction (at each invitation's version, so one being used at this moment is either used or revoked).
+        var ending = lastAccess
+            ? await query.Query<Invitation>().Where(i => i.InvitedBy == Id && i.AcceptedBy == null && i.RevokedAt == null && i.ExpiresAt > now).ToListAsync()
+            : [];
+        await AppendAsync(profile, new AccessTokenRevoked(Id, tokenId, revokedBy, now), session =>
+        {
+            session.Update(token);
+            foreach (var invitation in ending)
+            {
+                session.Events.Append(invitation.Id, invitation.Version + 1, new InvitationRevoked(invitation.Id, revokedBy, "its author's access ended", now));
+            }
+        });
         return token.ToView();
     }
 

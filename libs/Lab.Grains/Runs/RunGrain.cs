@@ -118,6 +118,9 @@ public sealed class RunGrain(IDocumentStore store, TimeProvider clock, IGrainFac
                 RunReportKind.Finished => new RunFinished(Id, new RunOutcome(report.Step, Finite(report.Loss), Finite(report.ValLoss),
                     Finite(report.TokensPerS) ?? 0, Finite(report.ModelGflopsPerS) ?? 0, Finite(report.ExpertLoadMaxOverMean) ?? 0, report.Checkpoint ?? ""), now),
                 RunReportKind.Failed => new RunFailed(Id, report.Message ?? "The training process failed.", report.Step, now),
+                RunReportKind.Crashed when run.CrashRestarts < RunRules.MaxCrashRestarts =>
+                    new RunCrashed(Id, report.Message ?? "its training process died", run.CheckpointStep, run.CrashRestarts + 1, now),
+                RunReportKind.Crashed => new RunFailed(Id, $"its training process died {RunRules.MaxCrashRestarts + 1} times; the last time: {report.Message ?? "no message"}", report.Step, now),
                 _ => new RunRequeued(Id, run.Status == RunStatus.Stopping ? "stepped aside for an idea below its fair share" : $"its worker stopped it: {report.Message ?? "worker shutting down"}",
                     Math.Max(run.CheckpointStep, report.Checkpoint is null ? 0 : report.Step), now),
             });
@@ -154,6 +157,24 @@ public sealed class RunGrain(IDocumentStore store, TimeProvider clock, IGrainFac
             throw new LabRefusedException($"The run is already {run.Status.ToString().ToLowerInvariant()}.", LabRefusal.Conflict);
         }
         return await AppendAsync(new RunCancelled(Id, by, clock.GetUtcNow()));
+    }
+
+    public Task<RunView> Reopen(Guid by)
+    {
+        var run = RequireRun();
+        if (run.SubmittedBy != by)
+        {
+            throw new LabRefusedException("Only the member who submitted a run can resume it after a cancellation.", LabRefusal.Forbidden);
+        }
+        if (run.Status != RunStatus.Cancelled)
+        {
+            throw new LabRefusedException($"Only a cancelled run can be resumed; this one is {run.Status.ToString().ToLowerInvariant()}.", LabRefusal.Conflict);
+        }
+        if (run.HoldsLease)
+        {
+            throw new LabRefusedException("The run is still checkpointing and stopping; resume it once it has stopped.", LabRefusal.Conflict);
+        }
+        return AppendAsync(new RunReopened(Id, by, run.CheckpointStep, clock.GetUtcNow()));
     }
 
     private RunLeaseReleased Release(RunSummary run)

@@ -22,7 +22,7 @@ public static class LabHistory
         typeof(IdeaProposed), typeof(IdeaExplorationStarted), typeof(IdeaValidated), typeof(IdeaSetAside), typeof(IdeaRevived),
         typeof(TeamMemberJoined), typeof(TeamMemberLeft), typeof(CollaborationRequested), typeof(TeamDissolved),
         typeof(ResearcherJoined), typeof(NoteWritten), typeof(NoteEdited), typeof(InsightPublished),
-        typeof(RunSubmitted), typeof(RunFinished), typeof(RunFailed), typeof(RunCancelled),
+        typeof(RunSubmitted), typeof(RunFinished), typeof(RunFailed), typeof(RunCancelled), typeof(RunReopened),
     ];
 
     /// <summary>The whole lab's history, newest first.</summary>
@@ -110,6 +110,7 @@ public static class LabHistory
                 RunFinished x => ("run-finished", string.Create(CultureInfo.InvariantCulture, $"{Capitalised(RunFor(x.RunId))} finished {x.Outcome.Step} steps: validation loss {x.Outcome.ValLoss:0.###}"), "run", x.RunId, false),
                 RunFailed x => ("run-failed", $"{Capitalised(RunFor(x.RunId))} failed at step {x.Step}: {x.Reason}", "run", x.RunId, false),
                 RunCancelled x => ("run-cancelled", $"{who} cancelled {RunFor(x.RunId)}", "run", x.RunId, false),
+                RunReopened x => ("run-resumed", $"{who} resumed {RunFor(x.RunId)} after its cancellation", "run", x.RunId, false),
                 _ => ("other", e.EventTypeName, "stream", e.StreamId, false),
             };
             return new HistoryEntry(e.Sequence, e.Timestamp, kind, actor, actor is null ? null : who.TrimStart('@'), summary, subjectKind, subject, celebrate);
@@ -133,6 +134,7 @@ public static class LabHistory
         InsightPublished x => x.AuthorId,
         RunSubmitted x => x.SubmittedBy,
         RunCancelled x => x.By,
+        RunReopened x => x.By,
         _ => null,
     };
 
@@ -142,6 +144,7 @@ public static class LabHistory
         RunFinished x => x.RunId,
         RunFailed x => x.RunId,
         RunCancelled x => x.RunId,
+        RunReopened x => x.RunId,
         _ => null,
     };
 

@@ -1,4 +1,5 @@
 using Lab.Contracts.Researchers;
+using Marten;
 
 namespace Lab.Knowledge.Researchers;
 
@@ -14,9 +15,28 @@ public sealed class Invitation
     public DateTimeOffset ExpiresAt { get; set; }
     public DateTimeOffset IssuedAt { get; set; }
     public Guid? AcceptedBy { get; set; }
+    public Guid? RevokedBy { get; set; }
+    public DateTimeOffset? RevokedAt { get; set; }
+    public string? RevokedReason { get; set; }
     public long Version { get; set; }
 
-    public bool IsOpenAt(DateTimeOffset now) => AcceptedBy is null && now < ExpiresAt;
+    public InvitationStatus StatusAt(DateTimeOffset now) =>
+        AcceptedBy is not null ? InvitationStatus.Accepted
+        : RevokedAt is not null ? InvitationStatus.Revoked
+        : now >= ExpiresAt ? InvitationStatus.Expired
+        : InvitationStatus.Open;
+
+    public bool IsOpenAt(DateTimeOffset now) => StatusAt(now) == InvitationStatus.Open;
+
+    public InvitationView ToView(DateTimeOffset now) =>
+        new(Id, InvitedBy, IssuedAt, ExpiresAt, StatusAt(now), AcceptedBy, RevokedBy, RevokedAt, RevokedReason);
+
+    /// <summary>
+    /// Whether the invitation lets someone join now: open, and its author still has access (a token not revoked), so
+    /// that a departed member's invitations end with them.
+    /// </summary>
+    public async Task<bool> IsUsableAsync(IQuerySession session, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        IsOpenAt(now) && await session.Query<AccessToken>().AnyAsync(t => t.ResearcherId == InvitedBy && t.RevokedAt == null, cancellationToken);
 
     public static string NewCode() => Prefix + AccessToken.NewSecret()[AccessToken.Prefix.Length..];
 }
@@ -33,4 +53,11 @@ public sealed partial class InvitationProjection : Marten.Events.Aggregation.Sin
     };
 
     public static void Apply(InvitationAccepted e, Invitation invitation) => invitation.AcceptedBy = e.ResearcherId;
+
+    public static void Apply(InvitationRevoked e, Invitation invitation)
+    {
+        invitation.RevokedBy = e.RevokedBy;
+        invitation.RevokedAt = e.At;
+        invitation.RevokedReason = e.Reason;
+    }
 }

@@ -36,6 +36,9 @@ public sealed class RunSummary
     public DateTimeOffset? RunningSince { get; set; }
     public int Attempts { get; set; }
     public int Preemptions { get; set; }
+
+    /// <summary>How many times its training process died and it was started again.</summary>
+    public int CrashRestarts { get; set; }
     public int CheckpointStep { get; set; }
     public string? CheckpointPath { get; set; }
     public double DeviceSeconds { get; set; }
@@ -83,7 +86,7 @@ public sealed partial class RunSummaryProjection : Marten.Events.Aggregation.Sin
             Devices = e.Devices,
             Kind = e.Kind,
         };
-        Note(run, e.At, "submitted", $"{e.TotalSteps} steps on {Plural(e.Devices, "device")}{(e.Kind is null ? "" : $" ({e.Kind})")}");
+        Note(run, e.At, "submitted", $"{e.TotalSteps} steps on {Plural(e.Devices, "device")}{(e.Kind is null ? "" : $" ({e.Kind})")}", e.SubmittedBy);
         return run;
     }
 
@@ -162,6 +165,17 @@ public sealed partial class RunSummaryProjection : Marten.Events.Aggregation.Sin
             : $"{e.Reason}; will start again from step 0 (no checkpoint yet)");
     }
 
+    public static void Apply(RunCrashed e, RunSummary run)
+    {
+        run.Status = RunStatus.Queued;
+        run.QueuedAt = e.At;
+        run.CrashRestarts = e.Restart;
+        run.CheckpointStep = Math.Max(run.CheckpointStep, e.CheckpointStep);
+        Note(run, e.At, "crashed", $"{e.Reason}; restart {e.Restart} of {RunRules.MaxCrashRestarts}, " + (run.CheckpointStep > 0
+            ? $"from the checkpoint at step {run.CheckpointStep}"
+            : "from step 0 (no checkpoint yet)"));
+    }
+
     public static void Apply(RunFinished e, RunSummary run)
     {
         run.Status = RunStatus.Finished;
@@ -186,7 +200,17 @@ public sealed partial class RunSummaryProjection : Marten.Events.Aggregation.Sin
     public static void Apply(RunCancelled e, RunSummary run)
     {
         run.Status = RunStatus.Cancelled;
-        Note(run, e.At, "cancelled", run.HoldsLease ? "its worker checkpoints and stops it" : "it was waiting");
+        var who = e.By == run.SubmittedBy ? "by its submitter" : "by a member of its idea's team";
+        Note(run, e.At, "cancelled", run.HoldsLease ? $"{who}; its worker checkpoints and stops it" : $"{who}; it was waiting", e.By);
+    }
+
+    public static void Apply(RunReopened e, RunSummary run)
+    {
+        run.Status = RunStatus.Queued;
+        run.QueuedAt = e.At;
+        Note(run, e.At, "reopened", e.CheckpointStep > 0
+            ? $"by its submitter after the cancellation; will resume from the checkpoint at step {e.CheckpointStep}"
+            : "by its submitter after the cancellation; will start again from step 0 (no checkpoint yet)", e.By);
     }
 
     /// <summary>Applies one event of a run's stream to its state (the same rules Marten applies).</summary>
@@ -207,17 +231,19 @@ public sealed partial class RunSummaryProjection : Marten.Events.Aggregation.Sin
             case RunPreempted e: Apply(e, run); break;
             case RunLeaseReleased e: Apply(e, run); break;
             case RunRequeued e: Apply(e, run); break;
+            case RunCrashed e: Apply(e, run); break;
             case RunFinished e: Apply(e, run); break;
             case RunFailed e: Apply(e, run); break;
             case RunCancelled e: Apply(e, run); break;
+            case RunReopened e: Apply(e, run); break;
             default: throw new ArgumentException($"A run's stream has no event {change.GetType().Name}.", nameof(change));
         }
         return run;
     }
 
-    private static void Note(RunSummary run, DateTimeOffset at, string what, string detail)
+    private static void Note(RunSummary run, DateTimeOffset at, string what, string detail, Guid? by = null)
     {
-        run.History.Add(new RunHistoryEntry(at, what, detail));
+        run.History.Add(new RunHistoryEntry(at, what, detail, by));
         run.LastActivityAt = at;
     }
 

@@ -15,8 +15,8 @@ public static class RunsKnowledge
     {
         options.Events.AddEventTypes([
             typeof(RunSubmitted), typeof(RunPlaced), typeof(RunStarted), typeof(RunResumed), typeof(RunProgressed),
-            typeof(RunCheckpointed), typeof(RunPreempted), typeof(RunLeaseReleased), typeof(RunRequeued),
-            typeof(RunFinished), typeof(RunFailed), typeof(RunCancelled),
+            typeof(RunCheckpointed), typeof(RunPreempted), typeof(RunLeaseReleased), typeof(RunRequeued), typeof(RunCrashed),
+            typeof(RunFinished), typeof(RunFailed), typeof(RunCancelled), typeof(RunReopened),
             typeof(NodeJoined), typeof(NodeLost),
         ]);
         options.Projections.Add<RunSummaryProjection>(ProjectionLifecycle.Inline);

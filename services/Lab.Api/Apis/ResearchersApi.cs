@@ -29,8 +29,13 @@ public static class ResearchersApi
             .WithSummary("Operators: revoke a member's token, e.g. of someone who left the lab")
             .RequireAuthorization(ApiServiceExtensions.OperatorPolicy);
 
-        app.MapPost("/api/v1/invitations", Invite).WithTags("Researchers").WithName(nameof(Invite))
+        var invitations = app.MapGroup("/api/v1/invitations").WithTags("Researchers");
+        invitations.MapPost("/", Invite).WithName(nameof(Invite))
             .WithSummary("Invite someone: the code is shown once and lets one person join within a week");
+        invitations.MapGet("/", ListInvitations).WithName(nameof(ListInvitations))
+            .WithSummary("Every invitation, newest first: who invited, until when, and whether it was used, withdrawn or expired (?status=open for the usable ones)");
+        invitations.MapDelete("/{id:guid}", RevokeInvitation).WithName(nameof(RevokeInvitation))
+            .WithSummary("Withdraw an unused invitation: its author, or an operator");
         app.MapPost("/api/v1/join", JoinWithInvitation).WithTags("Researchers").WithName(nameof(JoinWithInvitation))
             .WithSummary("Join the lab, authenticated by an invitation code as the bearer token; answers with your first token")
             .RequireAuthorization(ApiServiceExtensions.InviteePolicy);
@@ -96,6 +101,45 @@ public static class ResearchersApi
     {
         var invitation = await grains.GetGrain<IResearcherGrain>(user.MemberId()).Invite();
         return TypedResults.Created($"/api/v1/invitations/{invitation.Id}", invitation);
+    }
+
+    public static async Task<Results<Ok<Page<InvitationView>>, ValidationProblem>> ListInvitations(
+        string? status, int? offset, int? limit, IQuerySession session, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var paging = Paging.Validate(offset, limit, MaxPageSize);
+        var errors = paging.Errors;
+        var wanted = QueryChoice.Parse<InvitationStatus>(status, "status", errors);
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+        var now = clock.GetUtcNow();
+        var query = session.Query<Invitation>().AsQueryable();
+        query = wanted switch
+        {
+            InvitationStatus.Open => query.Where(i => i.AcceptedBy == null && i.RevokedAt == null && i.ExpiresAt > now),
+            InvitationStatus.Accepted => query.Where(i => i.AcceptedBy != null),
+            InvitationStatus.Revoked => query.Where(i => i.AcceptedBy == null && i.RevokedAt != null),
+            InvitationStatus.Expired => query.Where(i => i.AcceptedBy == null && i.RevokedAt == null && i.ExpiresAt <= now),
+            _ => query,
+        };
+        var total = await query.CountAsync(cancellationToken);
+        var rows = await query.OrderByDescending(i => i.IssuedAt).Skip(paging.Offset).Take(paging.Limit).ToListAsync(cancellationToken);
+        return TypedResults.Ok(new Page<InvitationView>([.. rows.Select(i => i.ToView(now))], total, paging.Offset, paging.Limit));
+    }
+
+    public static async Task<Results<Ok<InvitationView>, ProblemHttpResult>> RevokeInvitation(Guid id, ClaimsPrincipal user, IQuerySession session, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        var invitation = await session.LoadAsync<Invitation>(id, cancellationToken);
+        if (invitation is null)
+        {
+            return Problems.NotFound($"No invitation has the id {id}.");
+        }
+        if (invitation.InvitedBy != user.MemberId() && !user.IsInRole(TokenAuthenticationHandler.OperatorRole))
+        {
+            return Problems.Forbidden("Only the invitation's author or an operator withdraws it.");
+        }
+        return TypedResults.Ok(await grains.GetGrain<IResearcherGrain>(invitation.InvitedBy).RevokeInvitation(id, user.MemberId()));
     }
 
     public static async Task<Results<Created<Joined>, ValidationProblem>> JoinWithInvitation(JoinLab join, ClaimsPrincipal invitee, IGrainFactory grains)

@@ -22,9 +22,6 @@ public static class RunsApi
 {
     public const int MaxPageSize = 100;
 
-    /// <summary>How often a metrics stream looks for new events of a run that is not over.</summary>
-    public static readonly TimeSpan MetricsPollInterval = TimeSpan.FromSeconds(1);
-
     private static readonly JsonSerializerOptions MetricsJson = new(ApiJson.Options)
     {
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
@@ -49,6 +46,9 @@ public static class RunsApi
         runs.MapPost("/{id:guid}/cancel", CancelRun)
             .WithName(nameof(CancelRun))
             .WithSummary("Cancel a run (its submitter or a member of its idea's team); a running one checkpoints and stops");
+        runs.MapPost("/{id:guid}/resume", ResumeRun)
+            .WithName(nameof(ResumeRun))
+            .WithSummary("Resume a cancelled run (its submitter): it waits for devices again and continues from its last checkpoint");
         runs.MapGet("/{id:guid}/metrics", GetRunMetrics)
             .WithName(nameof(GetRunMetrics))
             .WithSummary("The run's learning curve as newline-delimited JSON, followed live until the run is over (follow=false: what is there now; after=seq: only lines after that one)");
@@ -145,6 +145,15 @@ public static class RunsApi
         return TypedResults.Ok(await grains.GetGrain<IPoolGrain>(0).Cancel(id, user.MemberId()));
     }
 
+    public static async Task<Results<Ok<RunView>, ProblemHttpResult>> ResumeRun(Guid id, ClaimsPrincipal user, IQuerySession session, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        if (await session.LoadAsync<RunSummary>(id, cancellationToken) is null)
+        {
+            return Problems.NotFound($"No run has the id {id}.");
+        }
+        return TypedResults.Ok(await grains.GetGrain<IPoolGrain>(0).Resume(id, user.MemberId()));
+    }
+
     public static async Task<Ok<IReadOnlyList<IdeaCompute>>> GetAccounting(IQuerySession session, TimeProvider clock, Guid? ideaId, CancellationToken cancellationToken)
     {
         var query = session.Query<RunSummary>().AsQueryable();
@@ -162,7 +171,8 @@ public static class RunsApi
         return TypedResults.Ok(perIdea);
     }
 
-    public static async Task<Results<PushStreamHttpResult, ValidationProblem, ProblemHttpResult>> GetRunMetrics(Guid id, bool? follow, long? after, IDocumentStore store, CancellationToken cancellationToken)
+    public static async Task<Results<PushStreamHttpResult, ValidationProblem, ProblemHttpResult>> GetRunMetrics(
+        Guid id, bool? follow, long? after, ClaimsPrincipal user, IDocumentStore store, RunEventsFeed feed, CancellationToken cancellationToken)
     {
         if (after < 0)
         {
@@ -178,47 +188,81 @@ public static class RunsApi
             return Problems.NotFound($"No run has the id {id}.");
         }
         // A run that is already over has all its lines stored: one read, wherever the reader starts.
-        var over = RunRules.IsOver(run.Status);
-        return TypedResults.Stream(stream => StreamMetricsAsync(id, follow ?? true, after ?? 0, over, store, stream, cancellationToken), "application/x-ndjson");
-    }
-
-    private static async Task StreamMetricsAsync(Guid id, bool follow, long after, bool over, IDocumentStore store, Stream stream, CancellationToken cancellationToken)
-    {
-        var version = after;
-        try
+        RunEventsFeed.Follower? follower = null;
+        if ((follow ?? true) && !RunRules.IsOver(run.Status))
         {
-            while (!cancellationToken.IsCancellationRequested)
+            follower = await feed.FollowAsync(id, user.MemberId(), cancellationToken);
+            if (follower is null)
             {
-                await using (var session = store.QuerySession())
-                {
-                    var events = await session.Events.FetchStreamAsync(id, fromVersion: version + 1, token: cancellationToken);
-                    foreach (var e in events)
-                    {
-                        version = e.Version;
-                        if (LineFor(e.Data, e.Timestamp) is { } found)
-                        {
-                            var line = found with { Seq = e.Version };
-                            over |= line.Status is { } status && RunRules.IsOver(status);
-                            await JsonSerializer.SerializeAsync(stream, line, MetricsJson, cancellationToken);
-                            await stream.WriteAsync("\n"u8.ToArray(), cancellationToken);
-                        }
-                    }
-                }
-                await stream.FlushAsync(cancellationToken);
-                if (over || !follow)
-                {
-                    return;
-                }
-                await Task.Delay(MetricsPollInterval, cancellationToken);
+                return Problems.TooMany($"You follow {RunEventsFeed.MaxFollowersPerMember} runs' metrics already; close a stream (or read with follow=false) first.");
             }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        return TypedResults.Stream(stream => StreamMetricsAsync(id, after ?? 0, follower, store, stream, cancellationToken), "application/x-ndjson");
+    }
+
+    /// <summary>The lines stored after <paramref name="after"/>, then, while following, each new one as the shared feed finds it.</summary>
+    private static async Task StreamMetricsAsync(Guid id, long after, RunEventsFeed.Follower? follower, IDocumentStore store, Stream stream, CancellationToken cancellationToken)
+    {
+        using (follower)
         {
-            // The reader went away.
+            try
+            {
+                var (version, over) = await WriteStoredAsync(id, after, upTo: 0, store, stream, cancellationToken);
+                while (!over && follower is not null && await follower.Events.WaitToReadAsync(cancellationToken))
+                {
+                    while (!over && follower.Events.TryRead(out var e))
+                    {
+                        if (e.Version <= version)
+                        {
+                            continue;
+                        }
+                        if (e.Version > version + 1)
+                        {
+                            // Lines the stream missed (it fell behind): read them from the store.
+                            (version, over) = await WriteStoredAsync(id, version, upTo: e.Version - 1, store, stream, cancellationToken);
+                        }
+                        over |= await WriteLineAsync(e, stream, cancellationToken);
+                        version = e.Version;
+                    }
+                    await stream.FlushAsync(cancellationToken);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // The reader went away.
+            }
         }
     }
 
-    private static RunMetricsLine? LineFor(object change, DateTimeOffset at) => change switch
+    /// <summary>Writes the run's stored lines after <paramref name="after"/> (up to <paramref name="upTo"/>, or all); the last version read and whether the run is over.</summary>
+    private static async Task<(long Version, bool Over)> WriteStoredAsync(Guid id, long after, long upTo, IDocumentStore store, Stream stream, CancellationToken cancellationToken)
+    {
+        await using var session = store.QuerySession();
+        var events = await session.Events.FetchStreamAsync(id, version: upTo, fromVersion: after + 1, token: cancellationToken);
+        var (version, over) = (after, false);
+        foreach (var e in events)
+        {
+            over |= await WriteLineAsync(e, stream, cancellationToken);
+            version = e.Version;
+        }
+        await stream.FlushAsync(cancellationToken);
+        return (version, over);
+    }
+
+    /// <summary>Writes the event's metrics line, if it has one; whether the run is over with it.</summary>
+    private static async Task<bool> WriteLineAsync(JasperFx.Events.IEvent e, Stream stream, CancellationToken cancellationToken)
+    {
+        if (LineFor(e.Data) is not { } found)
+        {
+            return false;
+        }
+        var line = found with { Seq = e.Version };
+        await JsonSerializer.SerializeAsync(stream, line, MetricsJson, cancellationToken);
+        await stream.WriteAsync("\n"u8.ToArray(), cancellationToken);
+        return line.Status is { } status && RunRules.IsOver(status);
+    }
+
+    private static RunMetricsLine? LineFor(object change) => change switch
     {
         RunProgressed p => new RunMetricsLine("progress", p.At, p.Step, p.Loss, p.ValLoss, p.TokensPerS, p.ExpertLoadMaxOverMean),
         RunSubmitted s => new RunMetricsLine("status", s.At, Status: RunStatus.Queued, Detail: "submitted"),
@@ -228,9 +272,11 @@ public static class RunsApi
         RunCheckpointed c => new RunMetricsLine("checkpoint", c.At, Step: c.Step),
         RunPreempted p => new RunMetricsLine("status", p.At, Status: RunStatus.Stopping, Detail: "preempted"),
         RunRequeued r => new RunMetricsLine("status", r.At, Step: r.CheckpointStep, Status: RunStatus.Queued, Detail: ServerPaths.Hide(r.Reason)),
+        RunCrashed c => new RunMetricsLine("status", c.At, Step: c.CheckpointStep, Status: RunStatus.Queued, Detail: $"{ServerPaths.Hide(c.Reason)}; restart {c.Restart}"),
         RunFinished f => new RunMetricsLine("status", f.At, f.Outcome.Step, f.Outcome.Loss, f.Outcome.ValLoss, f.Outcome.TokensPerS, f.Outcome.ExpertLoadMaxOverMean, RunStatus.Finished, "finished"),
         RunFailed f => new RunMetricsLine("status", f.At, Step: f.Step, Status: RunStatus.Failed, Detail: ServerPaths.Hide(f.Reason)),
         RunCancelled c => new RunMetricsLine("status", c.At, Status: RunStatus.Cancelled, Detail: "cancelled"),
+        RunReopened r => new RunMetricsLine("status", r.At, Step: r.CheckpointStep, Status: RunStatus.Queued, Detail: "resumed after its cancellation"),
         _ => null,
     };
 }

@@ -33,6 +33,8 @@ public static class ApiServiceExtensions
         builder.Services.AddLabGrains();
         builder.AddLabSilo(connectionString);
         builder.Services.AddHostedService<BootstrapService>();
+        builder.Services.AddSingleton<RunEventsFeed>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<RunEventsFeed>());
 
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
         builder.Services.AddProblemAnswers();

@@ -28,6 +28,8 @@ public sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> log
             // The grain's silo stopped and the cluster has not yet declared it dead (seconds): the call never ran.
             Orleans.Runtime.OrleansMessageRejectionException => (StatusCodes.Status503ServiceUnavailable, "A server of the lab just stopped",
                 "The work it held is moving to the other servers; this request changed nothing. Retry in a few seconds."),
+            _ when DatabaseUnavailable(exception) => (StatusCodes.Status503ServiceUnavailable, "The database is unavailable for a moment",
+                "PostgreSQL could not be reached; retry in a few seconds."),
             _ => (StatusCodes.Status500InternalServerError, "Something went wrong", "The request failed; nothing was changed. The service log has the details."),
         };
         if (status >= 500)
@@ -41,6 +43,19 @@ public sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> log
         }
         await ProblemAnswers.WriteAsync(context, status, title, detail);
         return true;
+    }
+
+    /// <summary>PostgreSQL could not be reached, or is starting again (e.g. restarted by its supervisor): a transient failure.</summary>
+    private static bool DatabaseUnavailable(Exception? exception)
+    {
+        for (; exception is not null; exception = exception.InnerException)
+        {
+            if (exception is Npgsql.NpgsqlException { IsTransient: true })
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static int StatusOf(LabRefusal kind) => kind switch

@@ -79,9 +79,9 @@ public sealed class TokenAuthenticationHandler(
     {
         var hash = AccessToken.HashOf(code);
         var invitation = await session.Query<Invitation>().FirstOrDefaultAsync(i => i.Hash == hash, Context.RequestAborted);
-        if (invitation is null || !invitation.IsOpenAt(TimeProvider.GetUtcNow()))
+        if (invitation is null || !await invitation.IsUsableAsync(session, TimeProvider.GetUtcNow(), Context.RequestAborted))
         {
-            return AuthenticateResult.Fail("The invitation is unknown, used or expired.");
+            return AuthenticateResult.Fail("The invitation is unknown, used, withdrawn or expired.");
         }
         var principal = new ClaimsPrincipal(new ClaimsIdentity([new Claim(InvitationClaim, invitation.Id.ToString())], SchemeName));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));

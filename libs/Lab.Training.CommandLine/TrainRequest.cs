@@ -1,7 +1,7 @@
 using Lab.Training.Configuration;
 using Lab.Training.Engine;
 
-namespace Lab.Cli.Train;
+namespace Lab.Training.CommandLine;
 
 /// <summary>The command line of <c>lab train</c>: where the configuration comes from, and what the flags change in it.</summary>
 public sealed record TrainRequest(

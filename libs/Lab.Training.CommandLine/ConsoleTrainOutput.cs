@@ -2,7 +2,7 @@ using System.Globalization;
 using Lab.Training.Engine;
 using Spectre.Console;
 
-namespace Lab.Cli.Train;
+namespace Lab.Training.CommandLine;
 
 /// <summary>For people: a progress bar with step, loss, tokens/s and ETA; evaluations and checkpoints as lines above it.</summary>
 internal sealed class ConsoleTrainOutput : ITrainOutput

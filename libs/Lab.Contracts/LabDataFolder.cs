@@ -1,4 +1,4 @@
-namespace Lab.Hosting;
+namespace Lab.Contracts;
 
 /// <summary>
 /// The one folder Lab keeps its state in on a machine (PostgreSQL's data, the first member's token, the
@@ -16,17 +16,22 @@ public static class LabDataFolder
     public static string Default()
     {
         var configured = Environment.GetEnvironmentVariable(Variable);
-        if (!string.IsNullOrWhiteSpace(configured))
-        {
-            return configured;
-        }
+        return string.IsNullOrWhiteSpace(configured) ? UsualPlace("lab") : configured;
+    }
+
+    /// <summary>
+    /// Where a data folder named <paramref name="name"/> goes when nobody chose one: under /var/lib for root, else in
+    /// the user's data folder (the Aspire AppHost keeps its own, <c>lab-aspire</c>, beside <c>lab up</c>'s).
+    /// </summary>
+    public static string UsualPlace(string name)
+    {
         if (Environment.UserName == "root")
         {
-            return "/var/lib/lab";
+            return Path.Combine("/var/lib", name);
         }
         var dataHome = Environment.GetEnvironmentVariable("XDG_DATA_HOME");
         return Path.Combine(string.IsNullOrWhiteSpace(dataHome)
             ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share")
-            : dataHome, "lab");
+            : dataHome, name);
     }
 }

@@ -1,6 +1,6 @@
 using Lab.Training.Engine;
 
-namespace Lab.Cli.Train;
+namespace Lab.Training.CommandLine;
 
 /// <summary>How <c>lab train</c> shows a run: JSON lines for programs, a progress bar for people.</summary>
 internal interface ITrainOutput

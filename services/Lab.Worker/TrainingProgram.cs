@@ -5,31 +5,25 @@ using System.Text;
 namespace Lab.Worker;
 
 /// <summary>
-/// How this worker starts the training engine (<c>lab train</c>). Three ways: the <c>Worker:TrainCommand</c> setting (a
-/// separate worker process, or tests: e.g. <c>dotnet /opt/lab/lab.dll</c>); else, inside <c>lab up</c>, the same
-/// <c>lab</c> program this process runs (its apphost, or <c>dotnet lab.dll</c>); else none, and runs placed here fail
-/// with a message saying what to set.
+/// The program this worker starts for each run placed here, with <c>train ...</c> appended. The <c>Worker:TrainCommand</c>
+/// setting names one (e.g. <c>dotnet /opt/lab/lab.dll</c>); otherwise it is this process's own program, which has the
+/// <c>train</c> command: the worker's (<c>Lab.Worker train</c>, in Aspire or a worker container), or <c>lab</c> inside
+/// <c>lab up</c>; its apphost, or <c>dotnet</c> with its assembly when it was started that way.
 /// </summary>
-public sealed record TrainCommand(string FileName, IReadOnlyList<string> LeadingArguments)
+public sealed record TrainingProgram(string FileName, IReadOnlyList<string> LeadingArguments)
 {
-    public const string LabAssemblyName = "lab";
-
-    public static TrainCommand? Resolve(string? configured)
+    public static TrainingProgram Resolve(string? configured)
     {
         if (!string.IsNullOrWhiteSpace(configured))
         {
             var words = Split(configured);
-            return new TrainCommand(words[0], words[1..]);
+            return new TrainingProgram(words[0], words[1..]);
         }
-        var entry = Assembly.GetEntryAssembly();
-        var process = Environment.ProcessPath;
-        if (entry?.GetName().Name != LabAssemblyName || process is null)
-        {
-            return null;
-        }
-        return Path.GetFileNameWithoutExtension(process) == "dotnet"
-            ? new TrainCommand(process, [entry.Location])
-            : new TrainCommand(process, []);
+        var process = Environment.ProcessPath ?? "dotnet";
+        // Started as "dotnet X.dll": the same host with the same assembly.
+        return Path.GetFileNameWithoutExtension(process) == "dotnet" && Assembly.GetEntryAssembly()?.Location is { Length: > 0 } entry
+            ? new TrainingProgram(process, [entry])
+            : new TrainingProgram(process, []);
     }
 
     public ProcessStartInfo StartInfo(IEnumerable<string> arguments)

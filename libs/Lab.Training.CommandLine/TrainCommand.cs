@@ -1,14 +1,24 @@
 using System.CommandLine;
 using Lab.Training.Configuration;
 
-namespace Lab.Cli.Train;
+namespace Lab.Training.CommandLine;
 
 /// <summary>
 /// <c>lab train</c>: trains a mixture-of-experts language model on this machine, with live progress (a bar, or JSON
-/// lines with <c>--json</c>), checkpoints, and exact resume.
+/// lines with <c>--json</c>), checkpoints, and exact resume. The worker's program has the same command
+/// (<c>Lab.Worker train</c>), so a worker needs no other program to run the runs placed on its node.
 /// </summary>
 public static class TrainCommand
 {
+    public const string Name = "train";
+
+    /// <summary>Whether a program's arguments ask for this command (<c>train ...</c>).</summary>
+    public static bool IsInvocation(IReadOnlyList<string> args) => args.Count > 0 && args[0] == Name;
+
+    /// <summary>Runs the command for a program that has no other command line of its own (the worker's).</summary>
+    public static Task<int> InvokeAsync(string[] args) =>
+        new RootCommand("Runs Lab's training engine.") { Create() }.Parse(args).InvokeAsync();
+
     public static Command Create()
     {
         var preset = new Option<string?>("--preset") { Description = $"Start from a named configuration: {string.Join(" or ", Presets.Names)} (default {Presets.Small})." };
@@ -26,7 +36,7 @@ public static class TrainCommand
             Description = "Save a checkpoint and stop when standard input closes: for a supervisor that holds the pipe open, so the run does not outlive it.",
         };
 
-        var command = new Command("train", "Train a DeepSeek-style mixture-of-experts language model. SIGINT/SIGTERM or a line 'stop' on standard input save a checkpoint and stop at the next step; SIGUSR1 or a line 'checkpoint' save one and carry on.")
+        var command = new Command(Name, "Train a DeepSeek-style mixture-of-experts language model. SIGINT/SIGTERM or a line 'stop' on standard input save a checkpoint and stop at the next step; SIGUSR1 or a line 'checkpoint' save one and carry on.")
         {
             preset, config, data, tokenizer, steps, output, resume, seed, threads, json, stopWhenInputEnds,
         };

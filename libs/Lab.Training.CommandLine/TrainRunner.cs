@@ -2,7 +2,7 @@ using Lab.Training.Checkpoints;
 using Lab.Training.Configuration;
 using Lab.Training.Engine;
 
-namespace Lab.Cli.Train;
+namespace Lab.Training.CommandLine;
 
 /// <summary>Runs one <c>lab train</c> invocation: configuration, trainer, outside requests, exit code.</summary>
 internal static class TrainRunner

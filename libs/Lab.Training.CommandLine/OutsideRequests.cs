@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Lab.Training.Engine;
 
-namespace Lab.Cli.Train;
+namespace Lab.Training.CommandLine;
 
 /// <summary>
 /// Turns what the outside world asks of a running <c>lab train</c> into requests at the next step boundary:

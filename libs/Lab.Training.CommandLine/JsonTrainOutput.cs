@@ -1,6 +1,6 @@
 using Lab.Training.Engine;
 
-namespace Lab.Cli.Train;
+namespace Lab.Training.CommandLine;
 
 /// <summary>
 /// <c>--json</c>: one JSON object per line on standard output, flushed as it happens, <c>event</c> first
