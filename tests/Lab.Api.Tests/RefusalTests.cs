@@ -105,7 +105,7 @@ public sealed class RefusalTests(ApiFixture api)
         using var again = await invitee.PostAsJsonAsync("/api/v1/join", new { handle = "used" + Guid.NewGuid().ToString("N")[..8], name = "Second" });
 
         var problem = await ProblemAsync(again, HttpStatusCode.Unauthorized);
-        Assert.Equal("The invitation is unknown, used or expired.", problem.GetProperty("detail").GetString());
+        Assert.Equal("The invitation is unknown, used, withdrawn or expired.", problem.GetProperty("detail").GetString());
     }
 
     [Theory]
