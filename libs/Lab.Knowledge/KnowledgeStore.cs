@@ -88,5 +88,6 @@ public static class KnowledgeStore
         options.Projections.Add<InvitationProjection>(ProjectionLifecycle.Inline);
         options.Schema.For<Invitation>().UniqueIndex(x => x.Hash).Index(x => x.InvitedBy).Index(x => x.IssuedAt);
         Runs.RunsKnowledge.Register(options);
+        Datasets.DatasetStore.Register(options);
     }
 }

@@ -27,6 +27,7 @@ public static class ApiService
         app.MapKnowledgeApi();
         app.MapPoolApi();
         app.MapRunsApi();
+        app.MapDatasetsApi();
         return app;
     }
 }

@@ -13,4 +13,13 @@ public sealed class PoolClient(HttpClient http)
         return await response.Content.ReadFromJsonAsync<NodeOrders>(ApiJson.Options, cancellationToken)
             ?? throw new InvalidOperationException("The pool answered a heartbeat with an empty body.");
     }
+
+    /// <summary>Copies a data set's text from the lab into <paramref name="target"/>.</summary>
+    public async Task CopyDatasetAsync(Guid dataset, Stream target, CancellationToken cancellationToken)
+    {
+        using var response = await http.GetAsync($"/api/v1/datasets/{dataset}/content", HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        response.EnsureSuccessStatusCode();
+        await using var content = await response.Content.ReadAsStreamAsync(cancellationToken);
+        await content.CopyToAsync(target, cancellationToken);
+    }
 }

@@ -8,13 +8,14 @@ namespace Lab.Worker;
 /// The training processes of this node, kept in line with what the pool wants (the orders in each heartbeat's answer),
 /// and the reports they produced that the pool has not yet acknowledged.
 /// </summary>
-public sealed partial class RunSupervisor(IOptions<WorkerOptions> options, ILogger<RunSupervisor> logger) : IDisposable
+public sealed partial class RunSupervisor(IOptions<WorkerOptions> options, RunData data, ILogger<RunSupervisor> logger) : IDisposable
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<Guid, TrainingProcess> _processes = [];
     private readonly HashSet<(Guid Run, int Attempt)> _ended = [];
     private readonly List<RunReport> _pending = [];
     private readonly TrainingProgram _program = TrainingProgram.Resolve(options.Value.TrainCommand);
+    private readonly TrainingSandbox _sandbox = new(options.Value, logger);
     private readonly SemaphoreSlim _urgent = new(0);
 
     public string CheckpointRoot { get; } = Path.GetFullPath(options.Value.CheckpointRoot ?? Path.Combine(LabDataFolder.Default(), "checkpoints"));
@@ -128,9 +129,25 @@ public sealed partial class RunSupervisor(IOptions<WorkerOptions> options, ILogg
 
     private void Start(RunOrder order)
     {
+        var folder = FolderOf(order.RunId);
+        string? config;
         try
         {
-            var process = TrainingProcess.Start(_program, order, FolderOf(order.RunId), options.Value.StopTimeout, Receive);
+            Directory.CreateDirectory(folder);
+            config = data.Prepare(order, folder, () => _urgent.Release());
+        }
+        catch (RunDataException e)
+        {
+            EndWithoutProcess(order, RunReportKind.Failed, e.Message);
+            return;
+        }
+        if (config is null)
+        {
+            return; // its data is on its way; the next heartbeat starts it
+        }
+        try
+        {
+            var process = TrainingProcess.Start(_program, _sandbox, order, config, folder, options.Value.StopTimeout, Receive);
             _processes[order.RunId] = process;
             LogStarted(order.RunId, order.Attempt, process.ProcessId);
         }

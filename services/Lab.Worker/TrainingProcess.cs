@@ -19,18 +19,20 @@ public sealed partial class TrainingProcess : IDisposable
     private readonly Action<RunReport> _report;
     private readonly Queue<string> _stderr = new();
     private readonly TimeSpan _stopTimeout;
+    private readonly string _folder;
     private RunReport? _end;
     private string? _error;
     private int _lastStep;
     private string? _lastCheckpoint;
     private volatile bool _stopRequested;
 
-    private TrainingProcess(RunOrder order, Process process, Action<RunReport> report, TimeSpan stopTimeout)
+    private TrainingProcess(RunOrder order, Process process, Action<RunReport> report, TimeSpan stopTimeout, string folder)
     {
         Order = order;
         _process = process;
         _report = report;
         _stopTimeout = stopTimeout;
+        _folder = folder;
     }
 
     public RunOrder Order { get; }
@@ -40,13 +42,16 @@ public sealed partial class TrainingProcess : IDisposable
 
     public int ProcessId => _process.Id;
 
-    /// <summary>Starts the run in <paramref name="folder"/> (its checkpoints and configuration), resuming when a checkpoint is there.</summary>
-    public static TrainingProcess Start(TrainingProgram program, RunOrder order, string folder, TimeSpan stopTimeout, Action<RunReport> report)
+    /// <summary>
+    /// Starts the run in <paramref name="folder"/> (its configuration, data and checkpoints) inside the sandbox, resuming
+    /// when a checkpoint is there.
+    /// </summary>
+    public static TrainingProcess Start(TrainingProgram program, TrainingSandbox sandbox, RunOrder order, string configuration, string folder, TimeSpan stopTimeout, Action<RunReport> report)
     {
         Directory.CreateDirectory(folder);
         RunFolderLock.EndLeftover(folder);
         var config = Path.Combine(folder, "config.json");
-        File.WriteAllText(config, order.Config);
+        File.WriteAllText(config, configuration);
         // The worker holds the run's standard input open: if the worker dies, the pipe closes and the run checkpoints and stops.
         List<string> arguments = ["train", "--config", config, "--out", folder, "--json", "--stop-when-input-ends"];
         // The engine keeps its checkpoints in <out>/checkpoints; resuming with none there would be refused.
@@ -55,8 +60,9 @@ public sealed partial class TrainingProcess : IDisposable
         {
             arguments.Add("--resume");
         }
-        var process = new Process { StartInfo = program.StartInfo(arguments), EnableRaisingEvents = true };
-        var training = new TrainingProcess(order, process, report, stopTimeout);
+        sandbox.PrepareFolder(order.RunId, folder);
+        var process = new Process { StartInfo = sandbox.Wrap(program.StartInfo(arguments), order.RunId, folder), EnableRaisingEvents = true };
+        var training = new TrainingProcess(order, process, report, stopTimeout, folder);
         process.ErrorDataReceived += (_, e) => training.KeepError(e.Data);
         process.Start();
         RunFolderLock.Claim(folder, process.Id);
@@ -159,7 +165,7 @@ public sealed partial class TrainingProcess : IDisposable
                 _report(Report(RunReportKind.Progress, now) with { Step = step, ValLoss = Number(json, "val_loss") });
                 break;
             case "checkpoint":
-                _lastCheckpoint = Text(json, "path") ?? _lastCheckpoint;
+                _lastCheckpoint = Relative(Text(json, "path")) ?? _lastCheckpoint;
                 _report(Report(RunReportKind.Checkpointed, now) with { Step = step, Checkpoint = _lastCheckpoint });
                 break;
             case "finished":
@@ -171,14 +177,14 @@ public sealed partial class TrainingProcess : IDisposable
                     TokensPerS = Number(json, "tokens_per_s"),
                     ModelGflopsPerS = Number(json, "model_gflops_per_s"),
                     ExpertLoadMaxOverMean = Number(json, "expert_load_max_over_mean"),
-                    Checkpoint = Text(json, "checkpoint"),
+                    Checkpoint = Relative(Text(json, "checkpoint")),
                 };
                 break;
             case "stopped":
-                _end = Report(RunReportKind.Stopped, now) with { Step = step, Checkpoint = Text(json, "checkpoint") };
+                _end = Report(RunReportKind.Stopped, now) with { Step = step, Checkpoint = Relative(Text(json, "checkpoint")) };
                 break;
             case "error":
-                _error = Text(json, "message") ?? "the training engine reported an error";
+                _error = Scrub(Text(json, "message") ?? "the training engine reported an error");
                 break;
         }
     }
@@ -202,7 +208,7 @@ public sealed partial class TrainingProcess : IDisposable
             return Report(RunReportKind.Failed, now) with { Step = _lastStep, Message = $"The training process exited with code {exitCode?.ToString() ?? "?"}: {_error}" };
         }
         // Gone without a word: killed, out of memory, a crash. Not the run's fault: the pool starts it again from its checkpoint.
-        var said = _stderr.Count > 0 ? ": " + string.Join(" | ", _stderr) : "";
+        var said = _stderr.Count > 0 ? ": " + Scrub(string.Join(" | ", _stderr)) : "";
         return Report(RunReportKind.Crashed, now) with
         {
             Step = _lastStep,
@@ -219,7 +225,16 @@ public sealed partial class TrainingProcess : IDisposable
         _ => $"exit code {exitCode}",
     };
 
+    /// <summary>
+    /// A report as members read it: the run's folder is named as such, never by its path on this machine (reasons are
+    /// readable by every member, and paths tell what a machine holds).
+    /// </summary>
     private RunReport Report(RunReportKind kind, DateTimeOffset at) => new(Order.RunId, Order.Attempt, kind, at);
+
+    private string Scrub(string message) => message.Replace(_folder, "the run's folder", StringComparison.Ordinal);
+
+    /// <summary>A checkpoint as a path within the run's folder (<c>checkpoints/step-00000100.ckpt</c>).</summary>
+    private string? Relative(string? path) => path is null ? null : Path.GetRelativePath(_folder, path);
 
     private void KeepError(string? line)
     {

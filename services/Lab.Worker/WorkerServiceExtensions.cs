@@ -9,6 +9,7 @@ public static class WorkerServiceExtensions
         builder.Services.Configure<WorkerOptions>(builder.Configuration.GetSection(WorkerOptions.Section));
         builder.Services.AddSingleton<NodeIdentity>();
         builder.Services.AddSingleton<HeartbeatStatus>();
+        builder.Services.AddSingleton<RunData>();
         builder.Services.AddSingleton<RunSupervisor>();
         var token = builder.Configuration[$"{WorkerOptions.Section}:Token"];
         builder.Services.AddHttpClient<PoolClient>(http =>
@@ -45,6 +46,15 @@ public sealed class WorkerOptions
 
     /// <summary>Where runs keep their configuration and checkpoints (one folder per run); shared by all nodes where possible.</summary>
     public string? CheckpointRoot { get; set; }
+
+    /// <summary>
+    /// Whether training processes run in their sandbox: as a user of their own when the worker is root, with a clean
+    /// environment and a memory bound (see <see cref="TrainingSandbox"/>). On by default.
+    /// </summary>
+    public bool Sandbox { get; set; } = true;
+
+    /// <summary>The memory one training process may allocate, in bytes (three quarters of the machine's when unset).</summary>
+    public long? RunMemoryLimit { get; set; }
 
     /// <summary>How long a run asked to stop may take to checkpoint before it is killed.</summary>
     public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(60);

@@ -121,6 +121,52 @@ public sealed class LabUpTests
         }
     }
 
+    [Fact]
+    public async Task After_lab_up_is_killed_mid_run_a_restart_resumes_the_run_and_its_history_says_so()
+    {
+        var data = TestFolders.Create("upkill");
+        var tokenFile = Path.Combine(data, "token");
+        try
+        {
+            Guid runId;
+            int checkpointed;
+            await using (var first = await LabProcess.UpAsync(data, "--token-file", tokenFile))
+            {
+                using var http = LabProcess.Client(first.Url, File.ReadAllText(tokenFile).Trim());
+                using var idea = await http.PostAsJsonAsync("/api/v1/ideas", new { title = "Outlive lab itself", hypothesis = "A crash costs a restart." });
+                var ideaId = (await idea.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+                using var submitted = await http.PostAsJsonAsync("/api/v1/runs", new
+                {
+                    ideaId,
+                    config = new { preset = "tiny", training = new { steps = 150, checkpoint_every = 10, log_every = 5, eval_every = 50, threads = 1 }, data = new { synthetic_chars = 30_000 } },
+                });
+                runId = (await submitted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+                var running = await Polling.UntilAsync(http, $"/api/v1/runs/{runId}", r => r.GetProperty("checkpointStep").GetInt32() >= 20, "the run checkpointed");
+                checkpointed = running.GetProperty("checkpointStep").GetInt32();
+                await first.KillAsync();
+            }
+
+            await using var second = await LabProcess.UpAsync(data, "--token-file", tokenFile);
+            using var again = LabProcess.Client(second.Url, File.ReadAllText(tokenFile).Trim());
+            var finished = await Polling.UntilAsync(again, $"/api/v1/runs/{runId}", r => r.GetProperty("status").GetString() is "Finished" or "Failed" or "Cancelled",
+                "the run ended", TimeSpan.FromMinutes(4));
+            Assert.Equal("Finished", finished.GetProperty("status").GetString());
+            Assert.Equal(150, finished.GetProperty("outcome").GetProperty("step").GetInt32());
+            var history = finished.GetProperty("history").EnumerateArray()
+                .Select(h => (Event: h.GetProperty("event").GetString(), Detail: h.GetProperty("detail").GetString() ?? "")).ToList();
+            Assert.Contains(history, h => h.Event == "requeued" && h.Detail.Contains("restarted", StringComparison.Ordinal));
+            Assert.Equal(2, history.Count(h => h.Event == "placed"));
+            var resumed = Assert.Single(history, h => h.Event == "resumed");
+            var resumedAt = int.Parse(resumed.Detail.Split(' ').Last(), System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(resumedAt >= checkpointed, $"resumed from {resumedAt}, checkpointed at {checkpointed} before the kill");
+            Assert.Equal(1, history.Count(h => h.Event == "finished"));
+        }
+        finally
+        {
+            TestFolders.TryDelete(data);
+        }
+    }
+
     /// <summary>
     /// A home folder of its own for one start, as a new container gets: only the data folder (the database) is
     /// carried over, not whatever the services keep in the home folder (such as ASP.NET's default key folder).

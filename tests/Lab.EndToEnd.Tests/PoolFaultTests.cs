@@ -103,7 +103,7 @@ public sealed class PoolFaultTests
         var runId = (await submitted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
         var running = await Polling.UntilAsync(http, $"/api/v1/runs/{runId}", r => r.GetProperty("checkpointStep").GetInt32() >= 20, "the run checkpointed");
 
-        using (var training = TrainingProcessOf(runId))
+        using (var training = Process.GetProcessById(TrainingProcesses.Of(runId)))
         {
             training.Kill(entireProcessTree: false); // SIGKILL, as the kernel's OOM killer does
         }
@@ -120,27 +120,6 @@ public sealed class PoolFaultTests
         var resumed = Assert.Single(history, h => h.Event == "resumed");
         var resumedAt = int.Parse(resumed.Detail.Split(' ').Last(), System.Globalization.CultureInfo.InvariantCulture);
         Assert.True(resumedAt >= running.GetProperty("checkpointStep").GetInt32(), $"resumed from {resumedAt}");
-    }
-
-    /// <summary>The run's training process: the one whose command line names the run's folder.</summary>
-    private static Process TrainingProcessOf(Guid run)
-    {
-        foreach (var pid in Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(n => n!.All(char.IsAsciiDigit)))
-        {
-            try
-            {
-                var commandLine = File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
-                if (commandLine.Contains(" train ", StringComparison.Ordinal) && commandLine.Contains(run.ToString("D"), StringComparison.Ordinal))
-                {
-                    return Process.GetProcessById(int.Parse(pid!, System.Globalization.CultureInfo.InvariantCulture));
-                }
-            }
-            catch (IOException)
-            {
-                // Gone meanwhile.
-            }
-        }
-        throw new InvalidOperationException($"No training process of run {run} is running.");
     }
 
     private static Task<ServiceProcess> StartWorkerAsync(string api, string token, string node, string checkpoints) =>

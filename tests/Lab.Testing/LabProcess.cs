@@ -90,6 +90,16 @@ public sealed partial class LabProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>SIGKILL to lab itself only, as a crash: what it started (PostgreSQL, training processes) is left behind.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: false);
+            await WaitForExitAsync(TimeSpan.FromSeconds(30));
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         try

@@ -5,6 +5,7 @@ using Lab.Contracts;
 using Lab.Contracts.Pool;
 using Lab.Contracts.Reading;
 using Lab.Contracts.Runs;
+using Lab.Knowledge.Datasets;
 using Lab.Knowledge.Runs;
 using Lab.Training.Configuration;
 using Marten;
@@ -55,9 +56,14 @@ public static class RunsApi
         return app;
     }
 
-    public static async Task<Results<Created<RunView>, ValidationProblem>> SubmitRun(RunSubmission submission, ClaimsPrincipal user, IGrainFactory grains)
+    public static async Task<Results<Created<RunView>, ValidationProblem>> SubmitRun(
+        RunSubmission submission, ClaimsPrincipal user, IGrainFactory grains, IQuerySession session, CancellationToken cancellationToken)
     {
         var (run, errors) = Resolve(submission);
+        if (run is not null && RunConfig.FromJson(run.Config, "config").Data.DatasetId is { } dataset && await session.LoadAsync<Dataset>(dataset, cancellationToken) is null)
+        {
+            errors["config"] = [$"data.source names the data set {dataset}, which the lab does not hold (see /api/v1/datasets)."];
+        }
         if (errors.Count > 0 || run is null)
         {
             return TypedResults.ValidationProblem(errors, title: "The run cannot be submitted as it is");
@@ -100,6 +106,11 @@ public static class RunsApi
         catch (ConfigException e)
         {
             errors["config"] = [.. e.Problems];
+            return (null, errors);
+        }
+        if (resolved.Data.ProblemsOnThePool() is { Count: > 0 } dataProblems)
+        {
+            errors["config"] = [.. dataProblems];
             return (null, errors);
         }
         var run = new SubmitRun(submission.IdeaId ?? Guid.Empty, resolved.ToJson(), resolved.Training.Steps, submission.Devices ?? 1, submission.Kind);
