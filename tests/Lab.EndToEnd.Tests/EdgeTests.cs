@@ -40,6 +40,22 @@ public sealed partial class EdgeTests(RunningLabFixture lab)
         Assert.Equal(HttpStatusCode.Created, accepted.StatusCode);
     }
 
+    [Fact]
+    public async Task A_data_set_may_be_larger_than_other_bodies_and_passes_the_gateway_sized_or_chunked()
+    {
+        var text = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("the router sends each token to its experts\n", 50_000)));
+        Assert.True(text.Length > 2 * 1024 * 1024);
+
+        using var sized = await lab.Http.PostAsync("/api/v1/datasets?name=Sized", new ByteArrayContent(text) { Headers = { { "Content-Type", "text/plain" } } });
+        using var chunked = await lab.Http.PostAsync("/api/v1/datasets?name=Chunked", new StreamContent(new UnknownLengthStream(text)) { Headers = { { "Content-Type", "text/plain" } } });
+
+        foreach (var upload in new[] { sized, chunked })
+        {
+            Assert.True(upload.StatusCode == HttpStatusCode.Created, await upload.Content.ReadAsStringAsync());
+            Assert.Equal(text.Length, (await upload.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("bytes").GetInt64());
+        }
+    }
+
     [Theory]
     [InlineData("/")]
     [InlineData("/login")]
