@@ -17,6 +17,7 @@ var root = new RootCommand("Lab: a research lab in a box.")
     IdeasCommand.Create(),
     TeamsCommand.Create(),
     NotesCommand.Create(),
+    DatasetsCommand.Create(),
     SearchCommand.Create(),
     FeedCommand.Create(),
     Lab.Cli.Runs.RunsCommand.Create(),

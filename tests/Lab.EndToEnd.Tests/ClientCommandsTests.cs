@@ -89,6 +89,23 @@ public sealed class ClientCommandsTests(RunningLabFixture lab) : IDisposable
         Assert.Equal(total, (await lab.Http.GetFromJsonAsync<JsonElement>("/api/v1/ideas")).GetProperty("total").GetInt32());
     }
 
+    [Fact]
+    public async Task A_member_shares_a_text_file_as_a_data_set_through_the_gateway_and_lists_it()
+    {
+        var file = Path.Combine(_folder, "routing.txt");
+        await File.WriteAllTextAsync(file, string.Concat(Enumerable.Repeat("The router sends each token to two experts.\n", 200)));
+
+        var shared = await LabAsync(["datasets", "upload", file, "--name", "Routing sentences", "--url", lab.Lab.Url, "--json"], token: lab.Token);
+        Assert.True(shared.ExitCode == 0, shared.ToString());
+        var dataset = shared.Json();
+        Assert.Equal(new FileInfo(file).Length, dataset.GetProperty("bytes").GetInt64());
+
+        var listed = await LabAsync(["datasets", "list", "--url", lab.Lab.Url], token: lab.Token);
+        Assert.Contains(dataset.GetProperty("id").GetGuid().ToString(), listed.Stdout, StringComparison.Ordinal);
+        var missing = await LabAsync(["datasets", "upload", Path.Combine(_folder, "absent.txt"), "--name", "Absent", "--url", lab.Lab.Url], token: lab.Token);
+        Assert.NotEqual(0, missing.ExitCode);
+    }
+
     public void Dispose() => TestFolders.TryDelete(_folder);
 
     private Task<LabCommandResult> LabAsync(params string[] arguments) => LabAsync(arguments, token: null);

@@ -36,15 +36,21 @@ public sealed class LabClient : IDisposable
     public Task<T> PutAsync<T>(string path, object body, CancellationToken cancellationToken = default) =>
         SendAsync<T>(HttpMethod.Put, path, body, cancellationToken);
 
+    /// <summary>POST <paramref name="content"/> as it is (e.g. a data set's text) to <paramref name="path"/>.</summary>
+    public Task<T> PostContentAsync<T>(string path, HttpContent content, CancellationToken cancellationToken = default) =>
+        SendAsync<T>(HttpMethod.Post, path, content, cancellationToken);
+
     public void Dispose() => _http.Dispose();
 
     private async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(method, "/api/v1/" + path.TrimStart('/'));
-        if (body is not null)
+        request.Content = body switch
         {
-            request.Content = JsonContent.Create(body, body.GetType(), options: ApiJson.Options);
-        }
+            null => null,
+            HttpContent content => content,
+            _ => JsonContent.Create(body, body.GetType(), options: ApiJson.Options),
+        };
         HttpResponseMessage response;
         try
         {
