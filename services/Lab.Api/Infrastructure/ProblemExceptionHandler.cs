@@ -68,6 +68,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         LabRefusal.NotFound => StatusCodes.Status404NotFound,
         LabRefusal.Conflict => StatusCodes.Status409Conflict,
         LabRefusal.Forbidden => StatusCodes.Status403Forbidden,
+        LabRefusal.TooMany => StatusCodes.Status429TooManyRequests,
         _ => StatusCodes.Status400BadRequest,
     };
 
@@ -76,6 +77,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         LabRefusal.NotFound => "Not found",
         LabRefusal.Conflict => "Conflict",
         LabRefusal.Forbidden => "Not allowed",
+        LabRefusal.TooMany => "Too many at once",
         _ => "Invalid request",
     };
 }
