@@ -81,6 +81,18 @@ public sealed record LabBounds
     [JsonIgnore]
     public long MaxRunMemoryBytes => (long)(MaxRunMemoryGiB * BytesPerGiB);
 
+    /// <summary>An amount of memory as people read it: "512 MiB", "9.1 GiB", "24 GiB" (one decimal below ten GiB).</summary>
+    public static string DescribeBytes(long bytes)
+    {
+        var gib = bytes / BytesPerGiB;
+        return gib switch
+        {
+            < 1 => FormattableString.Invariant($"{bytes / (1024.0 * 1024):N0} MiB"),
+            < 10 => FormattableString.Invariant($"{gib:0.0} GiB"),
+            _ => FormattableString.Invariant($"{gib:N0} GiB"),
+        };
+    }
+
     /// <summary>A duration as people read a bound: "24 h", "90 min", "45 s".</summary>
     public static string Describe(TimeSpan duration)
     {

@@ -55,9 +55,9 @@ public static class RunsApi
         return app;
     }
 
-    public static async Task<Results<Created<RunView>, ValidationProblem>> SubmitRun(RunSubmission submission, ClaimsPrincipal user, IGrainFactory grains)
+    public static async Task<Results<Created<RunView>, ValidationProblem>> SubmitRun(RunSubmission submission, ClaimsPrincipal user, IGrainFactory grains, Microsoft.Extensions.Options.IOptions<LabBounds> bounds)
     {
-        var (run, errors) = Resolve(submission);
+        var (run, errors) = Resolve(submission, await RunLimits.NowAsync(bounds, grains));
         if (errors.Count > 0 || run is null)
         {
             return TypedResults.ValidationProblem(errors, title: "The run cannot be submitted as it is");
@@ -66,8 +66,8 @@ public static class RunsApi
         return TypedResults.Created($"/api/v1/runs/{view.Id}", view);
     }
 
-    /// <summary>Checks the submission with the training engine's own validation and resolves the configuration (presets merged).</summary>
-    public static (SubmitRun? Run, Dictionary<string, string[]> Errors) Resolve(RunSubmission? submission)
+    /// <summary>Checks the submission with the training engine's own validation and the lab's bounds, and resolves the configuration (presets merged).</summary>
+    public static (SubmitRun? Run, Dictionary<string, string[]> Errors) Resolve(RunSubmission? submission, RunLimits limits)
     {
         var errors = new Dictionary<string, string[]>();
         if (submission is null)
@@ -92,6 +92,7 @@ public static class RunsApi
         }
         var run = new SubmitRun(submission.IdeaId ?? Guid.Empty, resolved.ToJson(), resolved.Training.Steps, submission.Devices ?? 1, submission.Kind);
         errors = RunRules.Validate(run);
+        limits.Check(resolved, run, errors);
         return (errors.Count == 0 ? run : null, errors);
     }
 
