@@ -55,6 +55,12 @@ public sealed class OperatorBoundsTests(OperatorBoundsFixture fixture) : IClassF
             node,
             devices = new[] { new { id = "cuda:0", kind = "cuda", description = "a small GPU", memoryBytes = 1L << 30 } },
         }));
+        var negative = await Answers.Expect(_api.Http.PostAsJsonAsync("/api/v1/pool/heartbeats", new
+        {
+            node = node + "-x",
+            devices = new[] { new { id = "cuda:0", kind = "cuda", description = "a broken report", memoryBytes = -1L } },
+        }), HttpStatusCode.BadRequest);
+        Assert.Contains("memory", negative.GetProperty("errors").GetProperty("devices")[0].GetString(), StringComparison.Ordinal);
         var pool = await Answers.Ok(_api.Http.GetAsync("/api/v1/pool"));
         Assert.Equal(1L << 30, pool.GetProperty("nodes").EnumerateArray().Single(n => n.GetProperty("name").GetString() == node)
             .GetProperty("devices")[0].GetProperty("memoryBytes").GetInt64());
