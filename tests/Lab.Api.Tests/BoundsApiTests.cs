@@ -54,7 +54,7 @@ public sealed class BoundsApiTests(ApiFixture api)
         var huge = await RefusedAsync(idea, new { preset = "tiny", model = new { model_dim = 4096, heads = 32, layers = 32, routed_experts = 16, top_k = 2, expert_hidden = 1024 }, training = new { batch_size = 1 } });
         var memory = Assert.Single(Messages(huge));
         Assert.StartsWith("The run needs about ", memory, StringComparison.Ordinal);
-        Assert.Matches(@"\(\d+(\.\d)? B parameters: \d+ GiB of weights, gradients and AdamW state; .+ of activations\); the lab's bound is 8\.0 GiB a run\.", memory);
+        Assert.Matches(@"\(\d+(\.\d)? B parameters: \d+ GiB of weights, gradients and AdamW state; .+ of activations\); the lab's bound is 8\.0 GiB a run: a smaller model, or fewer tokens a step, would fit\.$", memory);
 
         Assert.Equal(before, await api.EventCountAsync());
     }

@@ -25,18 +25,16 @@ public sealed record RunLimits(LabBounds Bounds, IReadOnlyList<NodeView> Nodes)
         var training = config.Training;
         if (training.Steps > Bounds.MaxSteps)
         {
-            Add(errors, "config",
-                Invariant($"training.steps is {training.Steps:N0}; the lab's bound is {Bounds.MaxSteps:N0} steps a run, the same for everyone."));
+            Add(errors, Invariant($"training.steps is {training.Steps:N0}; the lab's bound is {Bounds.MaxSteps:N0} steps a run, the same for everyone."));
         }
         if (training.Threads > Bounds.MaxThreads)
         {
-            Add(errors, "config",
-                Invariant($"training.threads is {training.Threads:N0}; the lab's bound is {Bounds.MaxThreads} threads a run (0 means one per core)."));
+            Add(errors, Invariant($"training.threads is {training.Threads:N0}; the lab's bound is {Bounds.MaxThreads} threads a run (0 means one per core)."));
         }
         var tokens = (double)training.BatchSize * training.GradientAccumulation * config.Model.ContextLength;
         if (tokens > Bounds.MaxTokensPerStep)
         {
-            Add(errors, "config", Invariant(
+            Add(errors, Invariant(
                 $"A step of training.batch_size × training.gradient_accumulation × model.context_length = {training.BatchSize:N0} × {training.GradientAccumulation:N0} × {config.Model.ContextLength:N0} = {tokens:N0} tokens; the lab's bound is {Bounds.MaxTokensPerStep:N0} tokens a step."));
         }
         CheckMemory(RunFootprint.Of(config), run.Kind, errors);
@@ -48,7 +46,7 @@ public sealed record RunLimits(LabBounds Bounds, IReadOnlyList<NodeView> Nodes)
             $"The run needs about {GiB(footprint.TotalBytes)} ({Count(footprint.Parameters)} parameters: {GiB(footprint.StateBytes)} of weights, gradients and AdamW state; {GiB(footprint.ActivationBytes)} of activations");
         if (footprint.TotalBytes > Bounds.MaxRunMemoryBytes)
         {
-            Add(errors, "config", $"{needs}); the lab's bound is {GiB(Bounds.MaxRunMemoryBytes)} a run. A smaller model or fewer tokens a step fit.");
+            Add(errors, $"{needs}); the lab's bound is {GiB(Bounds.MaxRunMemoryBytes)} a run: a smaller model, or fewer tokens a step, would fit.");
             return;
         }
         var largest = Nodes
@@ -59,12 +57,13 @@ public sealed record RunLimits(LabBounds Bounds, IReadOnlyList<NodeView> Nodes)
             .FirstOrDefault();
         if (largest.Device is { MemoryBytes: { } offers } && footprint.TotalBytes > offers)
         {
-            Add(errors, "config", $"{needs}); the largest live {largest.Device.Kind} device offers {GiB(offers)} ({largest.Device.Id} on {largest.Node}).");
+            Add(errors, $"{needs}); the largest live {largest.Device.Kind} device offers {GiB(offers)} ({largest.Device.Id} on {largest.Node}).");
         }
     }
 
-    private static void Add(Dictionary<string, string[]> errors, string field, string message) =>
-        errors[field] = errors.TryGetValue(field, out var earlier) ? [.. earlier, message] : [message];
+    /// <summary>Adds a problem of the configuration after any already there.</summary>
+    private static void Add(Dictionary<string, string[]> errors, string message) =>
+        errors["config"] = errors.TryGetValue("config", out var earlier) ? [.. earlier, message] : [message];
 
     private static string GiB(long bytes) => LabBounds.DescribeBytes(bytes);
 
