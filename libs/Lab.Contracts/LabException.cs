@@ -20,4 +20,7 @@ public enum LabRefusal
     NotFound,
     Conflict,
     Forbidden,
+
+    /// <summary>A bound that applies to everyone equally is reached (e.g. runs waiting per member): try again later.</summary>
+    TooMany,
 }

@@ -23,7 +23,8 @@ public static partial class ComputeDevices
         }
     }
 
-    public sealed record DeviceInfo(string Id, string Kind, string Description);
+    /// <param name="MemoryBytes">What a run on the device can use: the machine's memory for the CPU; null where TorchSharp cannot tell (CUDA: 0.107 has no memory query).</param>
+    public sealed record DeviceInfo(string Id, string Kind, string Description, long? MemoryBytes = null);
 
     public static torch.Device Preferred => torch.cuda.is_available() ? torch.CUDA : torch.CPU;
 
@@ -44,7 +45,7 @@ public static partial class ComputeDevices
                 .Select(i => new DeviceInfo($"cuda:{i}", "cuda", $"CUDA device {i}"))
                 .ToList();
         }
-        return [new DeviceInfo("cpu:0", "cpu", $"CPU ({Environment.ProcessorCount} cores, {torch.get_num_threads()} threads)")];
+        return [new DeviceInfo("cpu:0", "cpu", $"CPU ({Environment.ProcessorCount} cores, {torch.get_num_threads()} threads)", MachineMemory.Total())];
     }
 
     /// <summary>The C library's <c>setenv</c>: native code reads the C environment, which .NET's own copy does not reach.</summary>

@@ -26,6 +26,7 @@ public static class ApiService
         app.MapResearchersApi();
         app.MapKnowledgeApi();
         app.MapPoolApi();
+        app.MapBoundsApi();
         app.MapRunsApi();
         app.MapDatasetsApi();
         return app;

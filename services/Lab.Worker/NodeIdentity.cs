@@ -6,11 +6,11 @@ using Microsoft.Extensions.Options;
 
 namespace Lab.Worker;
 
-/// <summary>Who this worker is in the pool: its node name, its devices, and the URL it answers on.</summary>
+/// <summary>Who this worker is in the pool: its node name, its devices (with the memory each offers a run), and the URL it answers on.</summary>
 public sealed class NodeIdentity(IOptions<WorkerOptions> options, IServer server)
 {
     private readonly Lazy<IReadOnlyList<DeviceView>> _devices = new(() =>
-        [.. ComputeDevices.Discover().Select(d => new DeviceView(d.Id, d.Kind, d.Description))]);
+        [.. ComputeDevices.Discover().Select(d => new DeviceView(d.Id, d.Kind, d.Description, d.MemoryBytes))]);
 
     public string Name { get; } = string.IsNullOrWhiteSpace(options.Value.NodeName) ? Environment.MachineName : options.Value.NodeName;
 

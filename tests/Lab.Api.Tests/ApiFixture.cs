@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Lab.Api;
 using Lab.Api.Infrastructure;
 using Lab.Contracts;
@@ -14,6 +15,9 @@ public sealed class ApiFixture : IAsyncLifetime
 {
     private readonly List<WebApplication> _started = [];
 
+    /// <summary>Configuration beyond the database and logging (e.g. other bounds).</summary>
+    public IReadOnlyDictionary<string, string?> Settings { get; init; } = new Dictionary<string, string?>();
+
     /// <summary>Authenticated as the lab's first member.</summary>
     public HttpClient Http { get; private set; } = null!;
 
@@ -28,12 +32,12 @@ public sealed class ApiFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var connectionString = await TestPostgres.CreateDatabaseAsync("api");
-        var settings = new Dictionary<string, string?>
+        var all = new Dictionary<string, string?>(Settings)
         {
             [$"ConnectionStrings:{LabServices.Database}"] = connectionString,
             ["Logging:LogLevel:Default"] = "Warning",
         };
-        _started.Add(await InProcessService.StartAsync("Lab.Api", "http://127.0.0.1:0", settings, ApiService.Build));
+        _started.Add(await InProcessService.StartAsync("Lab.Api", "http://127.0.0.1:0", all, ApiService.Build));
         var tokenFile = Path.Combine(TestFolders.Create("apitoken"), "first-member.token");
         var login = await FirstMember.EnsureAsync(_started[0].Services, tokenFile, "founder");
         Token = login.Token;
@@ -51,6 +55,15 @@ public sealed class ApiFixture : IAsyncLifetime
             client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
         }
         return client;
+    }
+
+    /// <summary>A new member, invited by the first one, with a client presenting their token.</summary>
+    public async Task<(HttpClient Client, Guid Id)> NewMemberAsync(string name)
+    {
+        var invitation = await Answers.Created(Http.PostAsync("/api/v1/invitations", null));
+        using var invitee = ClientWith(invitation.GetProperty("code").GetString());
+        var joined = await Answers.Created(invitee.PostAsJsonAsync("/api/v1/join", new { handle = $"{name}-{Guid.NewGuid():N}"[..(name.Length + 9)], name }));
+        return (ClientWith(joined.GetProperty("token").GetProperty("token").GetString()), joined.GetProperty("researcher").GetProperty("id").GetGuid());
     }
 
     /// <summary>How many events the whole store holds: bad requests must not change it.</summary>

@@ -88,6 +88,9 @@ public sealed class PortalRunsTests(RunningLabFixture lab) : IAsyncLifetime
         Assert.True(await page.QuerySelectorAsync($"#nodes .device.busy a[href='/runs/{runId}']") is not null,
             $"the run on a busy device: {await page.InnerTextAsync("main")} / {await lab.Http.GetStringAsync("/api/v1/pool")} / {await lab.Http.GetStringAsync($"/api/v1/runs/{runId}")}");
         Assert.NotNull(await page.QuerySelectorAsync($"#shares tr[data-idea-id='{ideaId}']"));
+        // The lab's bounds are there for everyone to read, and the node says how much memory its device offers a run.
+        Assert.Equal("100,000", await page.InnerTextAsync("#bound-steps"));
+        Assert.Matches(@"^\d+(\.\d)? GiB$", await page.InnerTextAsync("#nodes .device-memory"));
 
         // Someone who neither submitted it nor is on its idea's team may not cancel it: the API's refusal is shown, the run goes on.
         var stranger = await LoggedInPageAsync(token: await NewMemberTokenAsync("stranger"));

@@ -1,3 +1,4 @@
+using Lab.Contracts;
 using Lab.Contracts.Ideas;
 using Lab.Contracts.Pool;
 using Lab.Contracts.Runs;
@@ -49,7 +50,8 @@ public sealed class PoolLab : IAsyncDisposable
     public IPoolGrain Pool => Client.GetGrain<IPoolGrain>(0);
     public IDocumentStore Store => _cluster.Silos[0].ServiceProvider.GetRequiredService<IDocumentStore>();
 
-    public static async Task<PoolLab> StartAsync(string? database = null, ManualClock? clock = null, TimeSpan? heartbeatTimeout = null)
+    /// <param name="bounds">The lab's bounds for this pool (the defaults when left out).</param>
+    public static async Task<PoolLab> StartAsync(string? database = null, ManualClock? clock = null, TimeSpan? heartbeatTimeout = null, LabBounds? bounds = null)
     {
         database ??= await TestPostgres.CreateDatabaseAsync("pool");
         clock ??= new ManualClock();
@@ -66,6 +68,10 @@ public sealed class PoolLab : IAsyncDisposable
                 o.MinRunTime = Options.MinRunTime;
                 o.PreemptAfter = Options.PreemptAfter;
             });
+            if (bounds is not null)
+            {
+                silo.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(bounds));
+            }
         });
         var cluster = builder.Build();
         await cluster.DeployAsync();

@@ -2,11 +2,16 @@ using Lab.Contracts.Runs;
 
 namespace Lab.Contracts.Pool;
 
+/// <param name="MemoryBytes">
+/// Memory a run on this device can use: a GPU's own memory, or for the CPU the machine's memory (its cgroup limit when
+/// lower); null when the worker cannot tell. Runs estimated to need more than the largest live device offers are refused.
+/// </param>
 [GenerateSerializer, Immutable, Alias("lab.device")]
 public sealed record DeviceView(
     [property: Id(0)] string Id,
     [property: Id(1)] string Kind,
-    [property: Id(2)] string Description);
+    [property: Id(2)] string Description,
+    [property: Id(3)] long? MemoryBytes = null);
 
 /// <summary>
 /// What a worker says about its node every few seconds: that it is alive, which devices it offers, and what its
@@ -169,6 +174,10 @@ public static class PoolRules
                  heartbeat.Devices.Select(d => d.Kind).Distinct().Count() > 1)
         {
             errors["devices"] = [$"A node's devices are all of one kind: {string.Join(" or ", RunRules.Kinds)}."];
+        }
+        else if (heartbeat.Devices.Any(d => d.MemoryBytes is < 0))
+        {
+            errors["devices"] = ["A device's memory is a number of bytes, 0 or more (or left out when unknown)."];
         }
         if (heartbeat.Reports is { Count: > MaxReportsPerHeartbeat })
         {

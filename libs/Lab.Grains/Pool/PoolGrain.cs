@@ -20,6 +20,7 @@ public sealed partial class PoolGrain(
     TimeProvider clock,
     IGrainFactory grains,
     IOptions<PoolOptions> options,
+    IOptions<LabBounds> bounds,
     ILogger<PoolGrain> logger) : Grain, IPoolGrain
 {
     private readonly Dictionary<string, NodeState> _nodes = new(StringComparer.Ordinal);
@@ -121,6 +122,7 @@ public sealed partial class PoolGrain(
 
     public Task<RunView> Submit(Guid runId, SubmitRun run, Guid submittedBy) => PublishingAsync(async () =>
     {
+        ThrowIfTooManyWaiting(submittedBy);
         var grain = grains.GetGrain<IRunGrain>(runId);
         var view = await grain.Submit(run, submittedBy);
         _runs[runId] = Ticket.From(view);
@@ -149,13 +151,30 @@ public sealed partial class PoolGrain(
 
     public Task<RunView> Resume(Guid runId, Guid by) => PublishingAsync(async () =>
     {
+        ThrowIfTooManyWaiting(by);
         var view = await grains.GetGrain<IRunGrain>(runId).Reopen(by);
         _runs[runId] = Ticket.From(view);
         await RescheduleAsync();
         return await grains.GetGrain<IRunGrain>(runId).Get() ?? view;
     });
 
-    /// <summary>Marks the nodes that stopped beating as lost and runs the policy again; answers how many were lost.</summary>
+    /// <summary>
+    /// A member may have only so many runs waiting at once, the same number for everyone: each one costs the scheduler
+    /// work on every decision. Checked before anything is written.
+    /// </summary>
+    private void ThrowIfTooManyWaiting(Guid member)
+    {
+        var waiting = _runs.Values.Count(t => t.SubmittedBy == member && t.Run.Lease is null);
+        var most = bounds.Value.MaxQueuedRunsPerMember;
+        if (waiting >= most)
+        {
+            throw new LabRefusedException(
+                $"You have {waiting} runs waiting for devices, and the lab lets every member have at most {most} waiting at once. " +
+                "Submit more as these start, or cancel one; the bound is the same for everyone.", LabRefusal.TooMany);
+        }
+    }
+
+    /// <summary>Marks the nodes that stopped beating as lost, fails runs past the lab's time bound, and runs the policy again; answers how many nodes were lost.</summary>
     private Task TickAsync(CancellationToken cancellationToken) => PublishingAsync(async () =>
     {
         var now = clock.GetUtcNow();
@@ -165,9 +184,32 @@ public sealed partial class PoolGrain(
             LogNodeLost(node.Name, node.LastSeen);
             await AppendAsync(new NodeLost(node.Name, node.LastSeen, now));
         }
+        await FailOverTimeAsync(now);
         await RescheduleAsync();
         return lost.Count;
     });
+
+    /// <summary>
+    /// Fails every run that has held devices longer than the lab's bound (all its placements together) and takes its
+    /// lease away: its worker, no longer told to run it, stops it.
+    /// </summary>
+    private async Task FailOverTimeAsync(DateTimeOffset now)
+    {
+        var bound = bounds.Value.MaxRunTime;
+        foreach (var (id, ticket) in _runs.Where(r => !r.Value.Cancelled && r.Value.HeldAt(now) > bound).ToList())
+        {
+            LogOverTime(id, ticket.HeldAt(now));
+            try
+            {
+                await grains.GetGrain<IRunGrain>(id).Fail($"ran longer than the lab's bound of {LabBounds.Describe(bound)}");
+                _runs.Remove(id);
+            }
+            catch (LabRefusedException e)
+            {
+                LogDecisionRefused(id, "Fail", e.Message);
+            }
+        }
+    }
 
     /// <summary>
     /// Records the node; only a node joining, coming back, changing its devices or restarting its worker is an event. A
@@ -355,6 +397,9 @@ public sealed partial class PoolGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A {Kind} report of run {Run} was refused: {Reason}")]
     private partial void LogReportRefused(Guid run, RunReportKind kind, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {Run} has held devices for {Held}, longer than the lab's bound: it fails")]
+    private partial void LogOverTime(Guid run, TimeSpan held);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Decision {Decision} for run {Run} was refused: {Reason}")]
     private partial void LogDecisionRefused(Guid run, string decision, string reason);

@@ -15,7 +15,9 @@ public static class PoolApi
         pool.MapPost("/heartbeats", Heartbeat)
             .WithName(nameof(Heartbeat))
             .WithSummary("A worker says its node is alive, which devices it offers and what its runs did; the answer says what it should run (operators only)")
-            .RequireAuthorization(Infrastructure.ApiServiceExtensions.OperatorPolicy);
+            .RequireAuthorization(Infrastructure.ApiServiceExtensions.OperatorPolicy)
+            // Workers' heartbeats keep leases alive: refusing one would cost runs their devices. Operators only, so no member's bound.
+            .DisableRateLimiting();
         return app;
     }
 

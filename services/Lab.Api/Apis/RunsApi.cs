@@ -57,9 +57,9 @@ public static class RunsApi
     }
 
     public static async Task<Results<Created<RunView>, ValidationProblem>> SubmitRun(
-        RunSubmission submission, ClaimsPrincipal user, IGrainFactory grains, IQuerySession session, CancellationToken cancellationToken)
+        RunSubmission submission, ClaimsPrincipal user, IGrainFactory grains, IQuerySession session, Microsoft.Extensions.Options.IOptions<LabBounds> bounds, CancellationToken cancellationToken)
     {
-        var (run, errors) = Resolve(submission);
+        var (run, errors) = Resolve(submission, await RunLimits.NowAsync(bounds, grains));
         if (run is not null && RunConfig.FromJson(run.Config, "config").Data.DatasetId is { } dataset && await session.LoadAsync<Dataset>(dataset, cancellationToken) is null)
         {
             errors["config"] = [$"data.source names the data set {dataset}, which the lab does not hold (see /api/v1/datasets)."];
@@ -72,8 +72,8 @@ public static class RunsApi
         return TypedResults.Created($"/api/v1/runs/{view.Id}", view);
     }
 
-    /// <summary>Checks the submission with the training engine's own validation and resolves the configuration (presets merged).</summary>
-    public static (SubmitRun? Run, Dictionary<string, string[]> Errors) Resolve(RunSubmission? submission)
+    /// <summary>Checks the submission with the training engine's own validation and the lab's bounds, and resolves the configuration (presets merged).</summary>
+    public static (SubmitRun? Run, Dictionary<string, string[]> Errors) Resolve(RunSubmission? submission, RunLimits limits)
     {
         var errors = new Dictionary<string, string[]>();
         if (submission is null)
@@ -115,6 +115,7 @@ public static class RunsApi
         }
         var run = new SubmitRun(submission.IdeaId ?? Guid.Empty, resolved.ToJson(), resolved.Training.Steps, submission.Devices ?? 1, submission.Kind);
         errors = RunRules.Validate(run);
+        limits.Check(resolved, run, errors);
         return (errors.Count == 0 ? run : null, errors);
     }
 

@@ -52,6 +52,7 @@ public static class ApiServiceExtensions
                 .RequireAuthenticatedUser().RequireClaim(TokenAuthenticationHandler.MemberClaim).Build())
             .AddPolicy(OperatorPolicy, policy => policy.RequireClaim(TokenAuthenticationHandler.MemberClaim).RequireRole(TokenAuthenticationHandler.OperatorRole))
             .AddPolicy(InviteePolicy, policy => policy.RequireClaim(TokenAuthenticationHandler.InvitationClaim));
+        builder.Services.AddLabWriteRateLimits();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
         return builder;
     }
@@ -62,6 +63,7 @@ public static class ApiServiceExtensions
         app.UseProblemAnswers(RefusalDetail);
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter(); // after authentication: writes are counted per token
         return app;
     }
 

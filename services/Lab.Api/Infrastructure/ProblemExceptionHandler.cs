@@ -63,6 +63,7 @@ public sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> log
         LabRefusal.NotFound => StatusCodes.Status404NotFound,
         LabRefusal.Conflict => StatusCodes.Status409Conflict,
         LabRefusal.Forbidden => StatusCodes.Status403Forbidden,
+        LabRefusal.TooMany => StatusCodes.Status429TooManyRequests,
         _ => StatusCodes.Status400BadRequest,
     };
 
@@ -71,6 +72,7 @@ public sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> log
         LabRefusal.NotFound => "Not found",
         LabRefusal.Conflict => "Conflict",
         LabRefusal.Forbidden => "Not allowed",
+        LabRefusal.TooMany => "Too many at once",
         _ => "Invalid request",
     };
 }
