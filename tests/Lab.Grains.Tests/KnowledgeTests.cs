@@ -83,8 +83,12 @@ public sealed class KnowledgeTests(GrainClusterFixture lab)
         var fuzzy = await KnowledgeSearch.SearchAsync(session, typo, 10);
         Assert.Contains(fuzzy, h => h.Id == ideaId);
 
-        var hostile = await KnowledgeSearch.SearchAsync(session, "'); drop table lab.mt_events; -- & | ! :*", 10);
-        Assert.NotNull(hostile);
+        // Query syntax and SQL in a query are words to look for: they find the note that holds them, as text.
+        var hostileNote = Guid.CreateVersion7();
+        await lab.Client.GetGrain<INoteGrain>(hostileNote).Write(new WriteNote("Injection", $"Someone typed {word}drop table lab.mt_events <script>."), ada);
+        var hostile = await KnowledgeSearch.SearchAsync(session, $"'); {word}drop table lab.mt_events; -- & | ! :*", 10);
+        var found = Assert.Single(hostile, h => h.Id == hostileNote);
+        Assert.DoesNotContain("<script>", found.Snippet, StringComparison.Ordinal);
         Assert.NotEmpty(await session.Events.FetchStreamAsync(ideaId));
     }
 

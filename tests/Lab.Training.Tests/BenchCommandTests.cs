@@ -3,6 +3,7 @@ using Lab.Testing;
 namespace Lab.Training.Tests;
 
 /// <summary><c>lab bench moe --json</c> as a real process: the figures its last line promises, measured, not made up.</summary>
+[Trait(Lab.Testing.TestSpeed.Trait, Lab.Testing.TestSpeed.Slow)]
 public sealed class BenchCommandTests
 {
     private static readonly string[] Quick = ["bench", "moe", "--json", "--preset", "tiny", "--threads", "1", "--repetitions", "2", "--matmul-size", "256"];

@@ -3,6 +3,7 @@ using Lab.Training.Engine;
 namespace Lab.Training.Tests;
 
 /// <summary>The model learns the synthetic corpus: validation loss falls far below a uniform guess and below step 0.</summary>
+[Trait(Lab.Testing.TestSpeed.Trait, Lab.Testing.TestSpeed.Slow)]
 public sealed class LearningTests
 {
     [Fact]

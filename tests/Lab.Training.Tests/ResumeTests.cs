@@ -3,6 +3,7 @@ using Lab.Training.Engine;
 namespace Lab.Training.Tests;
 
 /// <summary>A run stopped and resumed continues exactly where it stopped: the same loss at every step.</summary>
+[Trait(Lab.Testing.TestSpeed.Trait, Lab.Testing.TestSpeed.Slow)]
 public sealed class ResumeTests
 {
     [Fact]

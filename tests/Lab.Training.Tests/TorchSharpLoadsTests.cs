@@ -17,11 +17,19 @@ public sealed class TorchSharpLoadsTests
     }
 
     [Fact]
-    public void The_machine_offers_at_least_one_device()
+    public void The_machine_offers_one_device_per_GPU_or_one_CPU_device_with_its_cores_and_memory()
     {
         var devices = ComputeDevices.Discover();
 
-        Assert.NotEmpty(devices);
-        Assert.All(devices, d => Assert.Contains(d.Kind, new[] { "cpu", "cuda" }));
+        if (torch.cuda.is_available())
+        {
+            Assert.Equal(Enumerable.Range(0, torch.cuda.device_count()).Select(i => $"cuda:{i}"), devices.Select(d => d.Id));
+            Assert.All(devices, d => Assert.Equal("cuda", d.Kind));
+            return;
+        }
+        var cpu = Assert.Single(devices);
+        Assert.Equal(("cpu:0", "cpu"), (cpu.Id, cpu.Kind));
+        Assert.Contains($"{Environment.ProcessorCount} cores", cpu.Description, StringComparison.Ordinal);
+        Assert.True(cpu.MemoryBytes > 0, "the CPU device reports no memory");
     }
 }

@@ -4,6 +4,7 @@ using Lab.Testing;
 namespace Lab.Training.Tests;
 
 /// <summary><c>lab train --json</c> as a real process: the line contract other programs (the GPU pool's workers) rely on.</summary>
+[Trait(Lab.Testing.TestSpeed.Trait, Lab.Testing.TestSpeed.Slow)]
 public sealed class TrainCommandTests
 {
     private static readonly string[] Tiny = ["--preset", "tiny", "--threads", "1", "--json"];
