@@ -58,13 +58,13 @@ public sealed class AppHostTests(ITestOutputHelper output)
                 Assert.True(run.GetProperty("status").GetString() == "Finished", $"the run ended as {run}");
                 Assert.Equal(20, run.GetProperty("outcome").GetProperty("step").GetInt32());
                 // Two API/silo replicas serve the lab, each told the AppHost's data folder.
-                Assert.Equal(2, LabProcesses.Using(dataDir).Count(p => p.Program == "Lab.Api"));
+                Assert.Equal(2, MachineProcesses.Using(dataDir).Count(p => p.Program == "Lab.Api"));
                 // The worker keeps the run's checkpoints under the AppHost's data folder.
                 Assert.True(Directory.Exists(Path.Combine(dataDir, "checkpoints", "runs", runId.ToString("D"))));
             }
 
             Phase("AppHost disposed");
-            var left = await LabProcesses.WaitUntilGoneAsync(dataDir, TimeSpan.FromSeconds(15));
+            var left = await MachineProcesses.WaitUntilGoneAsync(dataDir, TimeSpan.FromSeconds(15));
             Phase("its processes gone");
             Assert.True(left.Count == 0, "still running after the AppHost stopped:\n" + string.Join('\n', left));
             Assert.False(File.Exists(Path.Combine(dataDir, "postgres", "data", "postmaster.pid")), "PostgreSQL did not shut down cleanly");

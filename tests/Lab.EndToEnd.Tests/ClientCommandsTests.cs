@@ -48,12 +48,9 @@ public sealed class ClientCommandsTests(RunningLabFixture lab) : IDisposable
         var noteId = note.GetProperty("id").GetGuid();
         Assert.Equal(ideaId, note.GetProperty("attachedId").GetGuid());
 
-        var found = await EventuallyAsync(async () =>
-        {
-            var results = await JsonAsync("search", word, "--kind", "note", "--json");
-            return results.GetProperty("items").EnumerateArray().Any(h => h.GetProperty("id").GetGuid() == noteId);
-        });
-        Assert.True(found, $"search did not find the note {noteId} by the word {word}");
+        // Knowledge is projected in the transaction that writes it: the note is found at once.
+        var results = await JsonAsync("search", word, "--kind", "note", "--json");
+        Assert.Contains(results.GetProperty("items").EnumerateArray(), h => h.GetProperty("id").GetGuid() == noteId);
         var printed = await LabAsync("search", word);
         Assert.Contains($"First {word} run", printed.Stdout, StringComparison.Ordinal);
 
@@ -129,16 +126,4 @@ public sealed class ClientCommandsTests(RunningLabFixture lab) : IDisposable
     }
 
     /// <summary>Search reads a projection: give it a moment to catch up.</summary>
-    private static async Task<bool> EventuallyAsync(Func<Task<bool>> check)
-    {
-        for (var attempt = 0; attempt < 20; attempt++)
-        {
-            if (await check())
-            {
-                return true;
-            }
-            await Task.Delay(250);
-        }
-        return false;
-    }
 }

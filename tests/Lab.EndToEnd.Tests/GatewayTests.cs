@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Lab.Testing;
 
 namespace Lab.EndToEnd.Tests;
 
@@ -38,16 +39,7 @@ public sealed class GatewayTests(RunningLabFixture lab)
     [Fact]
     public async Task The_worker_has_offered_this_machines_devices_to_the_pool()
     {
-        JsonElement pool = default;
-        for (var attempt = 0; attempt < 50; attempt++)
-        {
-            pool = await lab.Http.GetFromJsonAsync<JsonElement>("/api/v1/pool");
-            if (pool.GetProperty("liveDevices").GetInt32() > 0)
-            {
-                break;
-            }
-            await Task.Delay(200);
-        }
+        var pool = await Polling.UntilAsync(lab.Http, "/api/v1/pool", p => p.GetProperty("liveDevices").GetInt32() > 0, "the worker offered its devices", TimeSpan.FromSeconds(10));
 
         var node = Assert.Single(pool.GetProperty("nodes").EnumerateArray());
         Assert.True(node.GetProperty("alive").GetBoolean());

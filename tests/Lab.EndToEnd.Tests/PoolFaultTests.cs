@@ -103,7 +103,7 @@ public sealed class PoolFaultTests
         var runId = (await submitted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
         var running = await Polling.UntilAsync(http, $"/api/v1/runs/{runId}", r => r.GetProperty("checkpointStep").GetInt32() >= 20, "the run checkpointed");
 
-        using (var training = Process.GetProcessById(TrainingProcesses.Of(runId)))
+        using (var training = Process.GetProcessById(MachineProcesses.TrainingProcessOf(runId)))
         {
             training.Kill(entireProcessTree: false); // SIGKILL, as the kernel's OOM killer does
         }

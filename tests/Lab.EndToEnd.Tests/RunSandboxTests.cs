@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -78,8 +77,8 @@ public sealed class RunSandboxTests
         var runId = (await submitted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
         await Polling.UntilAsync(http, $"/api/v1/runs/{runId}", r => r.GetProperty("status").GetString() == "Running" && r.GetProperty("step").GetInt32() > 0, "the run trained");
 
-        var training = TrainingProcesses.Of(runId);
-        var uid = TrainingProcesses.UserOf(training);
+        var training = MachineProcesses.TrainingProcessOf(runId);
+        var uid = MachineProcesses.UserOf(training);
         Assert.True(uid >= 200_000, $"the training process runs as user {uid}");
         var environment = File.ReadAllText($"/proc/{training}/environ");
         Assert.DoesNotContain(token, environment, StringComparison.Ordinal);
@@ -92,35 +91,4 @@ public sealed class RunSandboxTests
         Assert.Equal("Finished", finished.GetProperty("status").GetString());
         Assert.DoesNotContain(checkpoints, finished.GetRawText(), StringComparison.Ordinal);
     }
-}
-
-/// <summary>Training processes as the machine sees them.</summary>
-internal static class TrainingProcesses
-{
-    /// <summary>The process that trains <paramref name="run"/>: the one whose command line names the run's folder.</summary>
-    public static int Of(Guid run)
-    {
-        foreach (var pid in Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(n => n!.All(char.IsAsciiDigit)))
-        {
-            try
-            {
-                var commandLine = File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
-                if (commandLine.Contains(" train ", StringComparison.Ordinal) && commandLine.Contains(run.ToString("D"), StringComparison.Ordinal)
-                    && !commandLine.Contains("setpriv", StringComparison.Ordinal) && !commandLine.Contains("prlimit", StringComparison.Ordinal))
-                {
-                    return int.Parse(pid!, System.Globalization.CultureInfo.InvariantCulture);
-                }
-            }
-            catch (IOException)
-            {
-                // Gone meanwhile.
-            }
-        }
-        throw new InvalidOperationException($"No training process of run {run} is running.");
-    }
-
-    /// <summary>The real user id a process runs as.</summary>
-    public static long UserOf(int pid) =>
-        long.Parse(File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("Uid:", StringComparison.Ordinal)).Split('\t', StringSplitOptions.RemoveEmptyEntries)[1],
-            System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -42,8 +42,8 @@ public sealed class SeparateProcessesTests
 
         using var created = await http.PostAsJsonAsync("/api/v1/ideas", new { title = "Separate processes", hypothesis = "Same code, three ways." });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        var pool = await WaitForNodeAsync(http, "separate-node");
-        Assert.True(pool, "the worker's node never reached the pool");
+        await Polling.UntilAsync(http, "/api/v1/pool", p => p.GetProperty("nodes").EnumerateArray().Any(n => n.GetProperty("name").GetString() == "separate-node"),
+            "the worker's node reached the pool", TimeSpan.FromSeconds(20));
 
         var health = await http.GetFromJsonAsync<JsonElement>("/health");
         Assert.Equal("Healthy", health.GetProperty("status").GetString());
@@ -85,19 +85,5 @@ public sealed class SeparateProcessesTests
             Assert.Equal("v10", (await replica.GetFromJsonAsync<JsonElement>($"/api/v1/notes/{note}")).GetProperty("body").GetString());
             replica.Dispose();
         }
-    }
-
-    private static async Task<bool> WaitForNodeAsync(HttpClient http, string node)
-    {
-        for (var attempt = 0; attempt < 100; attempt++)
-        {
-            var pool = await http.GetFromJsonAsync<JsonElement>("/api/v1/pool");
-            if (pool.GetProperty("nodes").EnumerateArray().Any(n => n.GetProperty("name").GetString() == node))
-            {
-                return true;
-            }
-            await Task.Delay(200);
-        }
-        return false;
     }
 }
