@@ -30,6 +30,13 @@ public sealed class LocalLab : IAsyncDisposable
     private LocalLab(string url) => Url = url;
 
     public string Url { get; }
+
+    /// <summary>The API's own address, behind the gateway (benchmarks compare the two).</summary>
+    public string ApiUrl { get; private set; } = "";
+
+    /// <summary>The first member's token.</summary>
+    public string Token { get; private set; } = "";
+
     public string DataDescription { get; private set; } = "";
     public List<string> LoginLines { get; } = [];
 
@@ -52,9 +59,11 @@ public sealed class LocalLab : IAsyncDisposable
             settings[LabCluster.Keys.SiloPort] = FreePort.Remembered(Path.Combine(options.DataDirectory, SiloPortFile)).ToString(CultureInfo.InvariantCulture);
 
             progress.Report("Starting the API and its Orleans silo (applies the database schema)");
+            lab.ApiUrl = endpoints[LabServices.Api];
             var api = await lab.StartServiceAsync("Lab.Api", endpoints[LabServices.Api], settings, ApiService.Build, cancellationToken);
             progress.Report("Making sure the lab has a first member who can log in");
             var login = await FirstMember.EnsureAsync(api.Services, Path.Combine(options.DataDirectory, FirstMemberTokenFile), Environment.UserName, cancellationToken);
+            lab.Token = login.Token;
             lab.LoginLines.Add($"Log in as  @{login.Member.Handle} with the token {login.Token}");
             lab.LoginLines.Add($"           (kept in {Path.Combine(options.DataDirectory, FirstMemberTokenFile)}; API calls take it as 'Authorization: Bearer ...')");
             if (options.TokenFile is not null)
