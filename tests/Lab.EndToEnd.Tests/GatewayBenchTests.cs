@@ -35,3 +35,23 @@ public sealed class GatewayBenchTests
         Assert.Contains("--connections", result.Stderr, StringComparison.Ordinal);
     }
 }
+
+/// <summary>The contract of <c>lab bench grains</c>: two silos of a lab of its own, three kinds of call, the last line JSON.</summary>
+public sealed class GrainsBenchTests
+{
+    [Fact]
+    public async Task The_grains_bench_measures_calls_in_a_silo_across_silos_and_through_the_api()
+    {
+        var result = await LabCommand.RunAsync(["bench", "grains", "--grains", "40", "--concurrency", "8", "--seconds", "1", "--json"],
+            new Dictionary<string, string?>(), TimeSpan.FromMinutes(3));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var figures = JsonDocument.Parse(result.Stdout.Trim().Split('\n')[^1]).RootElement;
+        foreach (var rate in new[] { "calls_per_s", "cross_silo_calls_per_s", "client_calls_per_s" })
+        {
+            Assert.True(figures.GetProperty(rate).GetDouble() > 0, $"{rate} in {figures}");
+        }
+        Assert.Equal(Math.Round(figures.GetProperty("cross_silo_calls_per_s").GetDouble() / figures.GetProperty("calls_per_s").GetDouble(), 3),
+            figures.GetProperty("cross_over_local").GetDouble(), 2);
+    }
+}
