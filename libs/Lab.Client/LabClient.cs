@@ -27,9 +27,9 @@ public sealed partial class LabClient(HttpClient http)
     public const int MaxIdsPerLookup = 100;
 
     /// <summary>A client of the lab at <paramref name="server"/> presenting <paramref name="token"/> (the caller disposes it).</summary>
-    public static HttpClient HttpClientFor(Uri server, string? token, TimeSpan? timeout = null)
+    public static HttpClient HttpClientFor(Uri server, string? token)
     {
-        var client = new HttpClient { BaseAddress = server, Timeout = timeout ?? TimeSpan.FromSeconds(30) };
+        var client = new HttpClient { BaseAddress = server, Timeout = TimeSpan.FromSeconds(30) };
         if (token is not null)
         {
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
