@@ -1,5 +1,5 @@
 using System.Security.Claims;
-using Lab.Portal.Clients;
+using Lab.Client;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Mvc;
@@ -27,7 +27,7 @@ public static class PortalLogin
         return app;
     }
 
-    private static async Task<IResult> LogInAsync([FromForm] string? token, [FromForm] string? returnUrl, HttpContext http, LabApiClient api)
+    private static async Task<IResult> LogInAsync([FromForm] string? token, [FromForm] string? returnUrl, HttpContext http, LabClient api)
     {
         var member = string.IsNullOrWhiteSpace(token) ? null : await api.WhoIsAsync(token.Trim(), http.RequestAborted);
         if (member is null)

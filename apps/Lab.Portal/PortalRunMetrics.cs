@@ -1,5 +1,5 @@
 using System.Net;
-using Lab.Portal.Clients;
+using Lab.Client;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace Lab.Portal;
@@ -18,17 +18,16 @@ public static class PortalRunMetrics
         return app;
     }
 
-    private static async Task RelayAsync(Guid id, long? after, HttpContext http, LabApiClient api, ILoggerFactory logs)
+    private static async Task RelayAsync(Guid id, long? after, HttpContext http, LabClient api, ILoggerFactory logs)
     {
         var aborted = http.RequestAborted;
         HttpResponseMessage upstream;
         try
         {
             // The API validates after (a line's seq, to continue after it), as it does for every reader.
-            var from = after is { } seq ? $"&after={seq}" : "";
-            upstream = await api.OpenAsync($"runs/{id}/metrics?follow=true{from}", aborted);
+            upstream = await api.OpenRunMetricsAsync(id, after, follow: true, aborted);
         }
-        catch (HttpRequestException)
+        catch (LabClientException e) when (e.IsUnreachable)
         {
             http.Response.StatusCode = StatusCodes.Status502BadGateway;
             return;

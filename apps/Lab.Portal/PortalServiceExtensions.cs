@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 using Lab.Contracts;
-using Lab.Portal.Clients;
+using Lab.Client;
 using Lab.ServiceDefaults;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -45,7 +45,8 @@ public static class PortalServiceExtensions
         builder.Services.AddAuthorization();
 
         builder.Services.AddTransient<MemberTokenHandler>();
-        builder.Services.AddHttpClient<LabApiClient>(http => http.BaseAddress = LabServices.DiscoveryUri(LabServices.Api))
+        // The portal reads and writes only through the public REST API, like any other client, as the logged-in member.
+        builder.Services.AddHttpClient<LabClient>(http => http.BaseAddress = LabServices.DiscoveryUri(LabServices.Api))
             .AddHttpMessageHandler<MemberTokenHandler>();
         builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         return builder;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Lab.Training.Engine;
+using Lab.Training.Protocol;
 using Spectre.Console;
 
 namespace Lab.Training.CommandLine;

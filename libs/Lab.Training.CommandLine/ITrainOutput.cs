@@ -1,4 +1,5 @@
 using Lab.Training.Engine;
+using Lab.Training.Protocol;
 
 namespace Lab.Training.CommandLine;
 

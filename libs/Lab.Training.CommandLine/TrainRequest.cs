@@ -1,5 +1,6 @@
 using Lab.Training.Configuration;
 using Lab.Training.Engine;
+using Lab.Training.Protocol;
 
 namespace Lab.Training.CommandLine;
 

@@ -1,3 +1,4 @@
+using Lab.Client;
 using Lab.Contracts.Pool;
 
 namespace Lab.Worker;
@@ -9,7 +10,7 @@ namespace Lab.Worker;
 /// </summary>
 public sealed partial class HeartbeatService(
     NodeIdentity node,
-    PoolClient pool,
+    LabClient pool,
     RunSupervisor runs,
     HeartbeatStatus status,
     Microsoft.Extensions.Options.IOptions<WorkerOptions> options,

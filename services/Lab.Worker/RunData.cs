@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
+using Lab.Client;
 using Lab.Contracts.Pool;
 using Lab.Training.Configuration;
 
@@ -55,7 +56,7 @@ public sealed class RunData(IServiceProvider services)
         var part = file + ".part";
         await using (var target = File.Create(part))
         {
-            await services.GetRequiredService<PoolClient>().CopyDatasetAsync(dataset, target, CancellationToken.None);
+            await services.GetRequiredService<LabClient>().CopyDatasetAsync(dataset, target, CancellationToken.None);
         }
         File.Move(part, file, overwrite: true);
     }

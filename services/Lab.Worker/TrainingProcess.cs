@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using Lab.Contracts.Pool;
 using Lab.Training.Checkpoints;
+using Lab.Training.Protocol;
 
 namespace Lab.Worker;
 
@@ -22,6 +23,7 @@ public sealed partial class TrainingProcess : IDisposable
     private readonly string _folder;
     private RunReport? _end;
     private string? _error;
+    private string? _incompatible;
     private int _lastStep;
     private string? _lastCheckpoint;
     private volatile bool _stopRequested;
@@ -128,63 +130,68 @@ public sealed partial class TrainingProcess : IDisposable
         _report(End());
     }
 
+    /// <summary>One line of the engine's standard output: an event of the training protocol, or text kept as an error.</summary>
     private void Handle(string line)
     {
-        JsonElement json;
+        TrainingEvent? trainingEvent;
         try
         {
-            json = JsonDocument.Parse(line).RootElement;
+            trainingEvent = TrainingProtocol.Read(line);
         }
         catch (JsonException)
         {
             KeepError(line);
             return;
         }
-        if (json.ValueKind != JsonValueKind.Object || !json.TryGetProperty("event", out var kind))
-        {
-            return;
-        }
         var now = DateTimeOffset.UtcNow;
-        var step = Int(json, "step") ?? _lastStep;
-        _lastStep = step;
-        switch (kind.GetString())
+        switch (trainingEvent)
         {
-            case "started":
-                _report(Report(RunReportKind.Started, now) with { Step = step, Resumed = json.TryGetProperty("resumed", out var resumed) && resumed.ValueKind == JsonValueKind.True });
+            case StartedEvent started when !TrainingProtocol.Reads(started.Protocol):
+                _incompatible = $"the training engine writes version {started.Protocol} of the training events protocol; this worker reads up to version {TrainingProtocol.Version}. Give the worker an engine of its own version (Worker:TrainCommand)";
+                KillNow();
                 break;
-            case "progress":
+            case StartedEvent started:
+                _lastStep = started.Step;
+                _report(Report(RunReportKind.Started, now) with { Step = started.Step, Resumed = started.Resumed });
+                break;
+            case ProgressEvent progress:
+                _lastStep = progress.Step;
                 _report(Report(RunReportKind.Progress, now) with
                 {
-                    Step = step,
-                    Loss = Number(json, "loss"),
-                    TokensPerS = Number(json, "tokens_per_s"),
-                    ExpertLoadMaxOverMean = Number(json, "expert_load_max_over_mean"),
+                    Step = progress.Step,
+                    Loss = Finite(progress.Loss),
+                    TokensPerS = Finite(progress.TokensPerS),
+                    ExpertLoadMaxOverMean = Finite(progress.ExpertLoadMaxOverMean),
                 });
                 break;
-            case "eval":
-                _report(Report(RunReportKind.Progress, now) with { Step = step, ValLoss = Number(json, "val_loss") });
+            case EvaluationEvent evaluation:
+                _lastStep = evaluation.Step;
+                _report(Report(RunReportKind.Progress, now) with { Step = evaluation.Step, ValLoss = Finite(evaluation.ValLoss) });
                 break;
-            case "checkpoint":
-                _lastCheckpoint = Relative(Text(json, "path")) ?? _lastCheckpoint;
-                _report(Report(RunReportKind.Checkpointed, now) with { Step = step, Checkpoint = _lastCheckpoint });
+            case CheckpointEvent checkpoint:
+                _lastStep = checkpoint.Step;
+                _lastCheckpoint = Relative(checkpoint.Path) ?? _lastCheckpoint;
+                _report(Report(RunReportKind.Checkpointed, now) with { Step = checkpoint.Step, Checkpoint = _lastCheckpoint });
                 break;
-            case "finished":
+            case FinishedEvent finished:
+                _lastStep = finished.Step;
                 _end = Report(RunReportKind.Finished, now) with
                 {
-                    Step = step,
-                    Loss = Number(json, "loss"),
-                    ValLoss = Number(json, "val_loss"),
-                    TokensPerS = Number(json, "tokens_per_s"),
-                    ModelGflopsPerS = Number(json, "model_gflops_per_s"),
-                    ExpertLoadMaxOverMean = Number(json, "expert_load_max_over_mean"),
-                    Checkpoint = Relative(Text(json, "checkpoint")),
+                    Step = finished.Step,
+                    Loss = Finite(finished.Loss),
+                    ValLoss = Finite(finished.ValLoss),
+                    TokensPerS = Finite(finished.TokensPerS),
+                    ModelGflopsPerS = Finite(finished.ModelGflopsPerS),
+                    ExpertLoadMaxOverMean = Finite(finished.ExpertLoadMaxOverMean),
+                    Checkpoint = Relative(finished.Checkpoint),
                 };
                 break;
-            case "stopped":
-                _end = Report(RunReportKind.Stopped, now) with { Step = step, Checkpoint = Relative(Text(json, "checkpoint")) };
+            case StoppedEvent stopped:
+                _lastStep = stopped.Step;
+                _end = Report(RunReportKind.Stopped, now) with { Step = stopped.Step, Checkpoint = Relative(stopped.Checkpoint) };
                 break;
-            case "error":
-                _error = Scrub(Text(json, "message") ?? "the training engine reported an error");
+            case ErrorEvent error:
+                _error = Scrub(string.IsNullOrEmpty(error.Message) ? "the training engine reported an error" : error.Message);
                 break;
         }
     }
@@ -193,6 +200,11 @@ public sealed partial class TrainingProcess : IDisposable
     {
         var now = DateTimeOffset.UtcNow;
         int? exitCode = _process.HasExited ? _process.ExitCode : null;
+        if (_incompatible is not null)
+        {
+            // Not the run's fault, but every try on this node would end the same way: an operator has to act.
+            return Report(RunReportKind.Failed, now) with { Step = _lastStep, Message = _incompatible };
+        }
         if (_end is not null && (exitCode == 0 || _end.Kind == RunReportKind.Stopped))
         {
             return _end with { At = now };
@@ -252,14 +264,8 @@ public sealed partial class TrainingProcess : IDisposable
         }
     }
 
-    private static int? Int(JsonElement json, string name) =>
-        json.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var i) ? i : null;
-
-    private static double? Number(JsonElement json, string name) =>
-        json.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetDouble() : null;
-
-    private static string? Text(JsonElement json, string name) =>
-        json.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+    /// <summary>A figure as the pool takes it: a diverged run's NaN or infinity is no figure at all.</summary>
+    private static double? Finite(double value) => double.IsFinite(value) ? value : null;
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);

@@ -1,3 +1,4 @@
+using Lab.Client;
 using Lab.Contracts;
 
 namespace Lab.Worker;
@@ -12,7 +13,8 @@ public static class WorkerServiceExtensions
         builder.Services.AddSingleton<RunData>();
         builder.Services.AddSingleton<RunSupervisor>();
         var token = builder.Configuration[$"{WorkerOptions.Section}:Token"];
-        builder.Services.AddHttpClient<PoolClient>(http =>
+        // The pool's side of the API, as the operator whose token the worker holds: registering a node is operating the lab.
+        builder.Services.AddHttpClient<LabClient>(http =>
         {
             http.BaseAddress = LabServices.DiscoveryUri(LabServices.Api);
             if (!string.IsNullOrWhiteSpace(token))

@@ -1,4 +1,4 @@
-using Lab.Training.Engine;
+using Lab.Training.Protocol;
 
 namespace Lab.Training.Tests;
 

@@ -1,5 +1,5 @@
 using Lab.Training.Checkpoints;
-using Lab.Training.Engine;
+using Lab.Training.Protocol;
 
 namespace Lab.Training.Tests;
 

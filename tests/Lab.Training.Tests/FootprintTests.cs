@@ -1,5 +1,5 @@
 using Lab.Training.Configuration;
-using Lab.Training.Engine;
+using Lab.Training.Protocol;
 using Lab.Training.Model;
 using TorchSharp;
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Lab.Training.Configuration;
+using Lab.Training.Protocol;
 using Spectre.Console;
 
 namespace Lab.Cli.Bench;
@@ -65,7 +66,7 @@ public static class MoeBenchCommand
             {
                 if (asJson)
                 {
-                    Console.WriteLine(JsonSerializer.Serialize(new { @event = "error", message = e.Message }, LabJson.Options));
+                    Console.WriteLine(new ErrorEvent(e.Message).ToJson());
                 }
                 else
                 {

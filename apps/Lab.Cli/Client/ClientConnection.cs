@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Spectre.Console;
+using Lab.Client;
 
 namespace Lab.Cli.Client;
 
@@ -59,8 +59,8 @@ public sealed class ClientConnection
                     $"No token. Run 'lab login --url URL --token TOKEN' (the config file is {ClientConfig.FilePath}) or set {ClientConfig.TokenVariable}.");
                 return NotLoggedIn;
             }
-            using var lab = new LabClient(ServerOf(parse), token);
-            return await action(lab);
+            using var http = LabClient.HttpClientFor(ServerOf(parse), token);
+            return await action(new LabClient(http));
         }
         catch (LabClientException e)
         {

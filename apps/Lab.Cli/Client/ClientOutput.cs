@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using System.Text.Json;
+using Lab.Client;
 using Lab.Contracts;
 using Lab.Contracts.Ideas;
 using Spectre.Console;

@@ -1,6 +1,4 @@
 using System.CommandLine;
-using System.Net.Http.Headers;
-using Lab.Contracts.Datasets;
 using Spectre.Console;
 
 namespace Lab.Cli.Client;
@@ -26,11 +24,7 @@ public static class DatasetsCommand
                 throw new InvalidOperationException($"There is no file {source.FullName} to share.");
             }
             await using var stream = source.OpenRead();
-            using var content = new StreamContent(stream);
-            content.Headers.ContentType = new MediaTypeHeaderValue("text/plain") { CharSet = "utf-8" };
-            var query = $"datasets?name={Uri.EscapeDataString(parse.GetValue(name)!)}"
-                + (parse.GetValue(description) is { } about ? $"&description={Uri.EscapeDataString(about)}" : "");
-            var dataset = await lab.PostContentAsync<DatasetView>(query, content, cancellationToken);
+            var dataset = await lab.UploadDatasetAsync(parse.GetValue(name)!, parse.GetValue(description), stream, cancellationToken);
             if (parse.GetValue(json))
             {
                 ClientOutput.Json(dataset);
@@ -50,7 +44,7 @@ public static class DatasetsCommand
         var connection = ClientConnection.AddTo(command);
         command.SetAction((parse, cancellationToken) => connection.RunAsync(parse, async lab =>
         {
-            var page = await lab.GetAsync<Page<DatasetView>>("datasets?limit=100", cancellationToken);
+            var page = await lab.ListDatasetsAsync(limit: 100, cancellationToken: cancellationToken);
             if (parse.GetValue(json))
             {
                 ClientOutput.Json(page);

@@ -15,7 +15,7 @@ public static class FeedCommand
         var connection = ClientConnection.AddTo(command);
         command.SetAction((parse, cancellationToken) => connection.RunAsync(parse, async lab =>
         {
-            var page = await lab.GetAsync<Page<HistoryEntry>>($"feed?offset={parse.GetValue(offset)}&limit={parse.GetValue(limit)}", cancellationToken);
+            var page = await lab.GetFeedAsync(parse.GetValue(offset), parse.GetValue(limit), cancellationToken);
             if (parse.GetValue(json))
             {
                 ClientOutput.Json(page);

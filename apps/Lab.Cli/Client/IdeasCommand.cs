@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Lab.Client;
+using Lab.Contracts;
 using Lab.Contracts.Ideas;
 using Spectre.Console;
 
@@ -12,10 +14,14 @@ public static class IdeasCommand
         Propose(),
         List(),
         Show(),
-        Lifecycle("explore", "Start exploring an idea.", "explore", null),
-        Lifecycle("validate", "Mark an idea as validated, with a summary of what showed it; everyone sees it in the feed.", "validate", ("--summary", "summary", "What showed the idea holds.")),
-        Lifecycle("set-aside", "Set an idea aside with what was learned; its team dissolves.", "set-aside", ("--learned", "learned", "What was learned from it.")),
-        Lifecycle("revive", "Revive an idea that was set aside, saying why.", "revive", ("--reason", "reason", "Why it deserves another look.")),
+        Lifecycle("explore", "Start exploring an idea.", null,
+            (lab, idea, _, cancellationToken) => lab.StartExploringAsync(idea, cancellationToken)),
+        Lifecycle("validate", "Mark an idea as validated, with a summary of what showed it; everyone sees it in the feed.", ("--summary", "What showed the idea holds."),
+            (lab, idea, summary, cancellationToken) => lab.ValidateIdeaAsync(idea, new ValidateIdea(summary!), cancellationToken)),
+        Lifecycle("set-aside", "Set an idea aside with what was learned; its team dissolves.", ("--learned", "What was learned from it."),
+            (lab, idea, learned, cancellationToken) => lab.SetIdeaAsideAsync(idea, new SetIdeaAside(learned!), cancellationToken)),
+        Lifecycle("revive", "Revive an idea that was set aside, saying why.", ("--reason", "Why it deserves another look."),
+            (lab, idea, reason, cancellationToken) => lab.ReviveIdeaAsync(idea, new ReviveIdea(reason!), cancellationToken)),
     };
 
     private static Command Propose()
@@ -38,7 +44,7 @@ public static class IdeasCommand
             {
                 await ShowSimilarAsync(lab, $"{proposal.Title} {proposal.Hypothesis}", cancellationToken);
             }
-            var idea = await lab.PostAsync<IdeaView>("ideas", proposal, cancellationToken);
+            var idea = await lab.ProposeIdeaAsync(proposal, cancellationToken);
             if (parse.GetValue(json))
             {
                 ClientOutput.Json(idea);
@@ -54,23 +60,23 @@ public static class IdeasCommand
     /// <summary>Prints what the lab already has that looks like the draft. Advice only: a refusal here does not stop the proposal.</summary>
     private static async Task ShowSimilarAsync(LabClient lab, string draft, CancellationToken cancellationToken)
     {
-        ItemList<SearchHit> similar;
+        IReadOnlyList<SearchHit> similar;
         try
         {
-            similar = await lab.GetAsync<ItemList<SearchHit>>($"ideas/similar?text={Uri.EscapeDataString(Shorten(draft, 200))}", cancellationToken);
+            similar = await lab.FindSimilarIdeasAsync(draft, cancellationToken);
         }
         catch (LabClientException e) when (!e.IsUnreachable && !e.IsUnauthorized)
         {
             AnsiConsole.MarkupLine($"[grey]Could not look for similar ideas: {Markup.Escape(e.Message)}[/]");
             return;
         }
-        if (similar.Items.Count == 0)
+        if (similar.Count == 0)
         {
             AnsiConsole.MarkupLine("[grey]Nothing similar in the lab yet.[/]");
             return;
         }
         AnsiConsole.MarkupLine("[bold]Similar ideas and knowledge already in the lab:[/]");
-        SearchCommand.Print(similar.Items);
+        SearchCommand.Print(similar);
         AnsiConsole.WriteLine();
     }
 
@@ -85,12 +91,8 @@ public static class IdeasCommand
         var connection = ClientConnection.AddTo(command);
         command.SetAction((parse, cancellationToken) => connection.RunAsync(parse, async lab =>
         {
-            var query = $"ideas?sort={parse.GetValue(sort)}&limit={parse.GetValue(limit)}";
-            if (parse.GetValue(status) is { } wanted)
-            {
-                query += $"&status={wanted}";
-            }
-            var page = await lab.GetAsync<Page<IdeaView>>(query, cancellationToken);
+            Choices.TryParse<IdeaOrder>(parse.GetValue(sort), out var order);
+            var page = await lab.ListIdeasAsync(parse.GetValue(status), order, limit: parse.GetValue(limit), cancellationToken: cancellationToken);
             if (parse.GetValue(json))
             {
                 ClientOutput.Json(page);
@@ -119,10 +121,9 @@ public static class IdeasCommand
         {
             var ideaId = parse.GetValue(id);
             var moment = parse.GetValue(asOf);
-            var ideaPath = moment is { } at ? $"ideas/{ideaId}?asOf={Uri.EscapeDataString(at.ToString("O"))}" : $"ideas/{ideaId}";
-            var idea = await lab.GetAsync<IdeaView>(ideaPath, cancellationToken);
-            var team = await lab.GetAsync<TeamRoster>($"ideas/{ideaId}/team", cancellationToken);
-            var timeline = (await lab.GetAsync<ItemList<HistoryEntry>>($"ideas/{ideaId}/timeline", cancellationToken)).Items
+            var idea = await lab.GetIdeaAsync(ideaId, moment, cancellationToken);
+            var team = await lab.GetTeamAsync(ideaId, cancellationToken);
+            var timeline = (await lab.GetTimelineAsync(ideaId, cancellationToken))
                 .Where(e => moment is null || e.At <= moment)
                 .ToList();
             if (parse.GetValue(json))
@@ -185,8 +186,9 @@ public static class IdeasCommand
         AnsiConsole.WriteLine();
     }
 
-    /// <summary>A lifecycle step: POST /ideas/{id}/{action}, with the one text field it needs.</summary>
-    private static Command Lifecycle(string name, string description, string action, (string Option, string Field, string Description)? text)
+    /// <summary>A lifecycle step of an idea, with the one text it needs (if any) given as an option.</summary>
+    private static Command Lifecycle(string name, string description, (string Option, string Description)? text,
+        Func<LabClient, Guid, string?, CancellationToken, Task<IdeaView>> step)
     {
         var id = new Argument<Guid>("id") { Description = "The idea's id." };
         var json = ClientOutput.JsonOption();
@@ -200,12 +202,8 @@ public static class IdeasCommand
         var connection = ClientConnection.AddTo(command);
         command.SetAction((parse, cancellationToken) => connection.RunAsync(parse, async lab =>
         {
-            var body = new Dictionary<string, string>();
-            if (text is { } field && textOption is not null)
-            {
-                body[field.Field] = parse.GetValue(textOption)!;
-            }
-            var idea = await lab.PostAsync<IdeaView>($"ideas/{parse.GetValue(id)}/{action}", body, cancellationToken);
+            var said = textOption is null ? null : parse.GetValue(textOption);
+            var idea = await step(lab, parse.GetValue(id), said, cancellationToken);
             if (parse.GetValue(json))
             {
                 ClientOutput.Json(idea);
@@ -216,6 +214,4 @@ public static class IdeasCommand
         }));
         return command;
     }
-
-    private static string Shorten(string text, int length) => text.Length <= length ? text : text[..length];
 }

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Lab.Contracts.Researchers;
+using Lab.Client;
 using Spectre.Console;
 
 namespace Lab.Cli.Client;
@@ -26,8 +26,8 @@ public static class LoginCommand
             try
             {
                 var server = connection.ServerOf(parse);
-                using var lab = new LabClient(server, given.Trim());
-                var me = await lab.GetAsync<ResearcherView>("me", cancellationToken);
+                using var http = LabClient.HttpClientFor(server, given.Trim());
+                var me = await new LabClient(http).GetMeAsync(cancellationToken);
                 new ClientConfig(server.ToString().TrimEnd('/'), given.Trim()).Save();
                 AnsiConsole.MarkupLine($"Logged in to {Markup.Escape(server.ToString())} as [bold]@{Markup.Escape(me.Handle)}[/] ({Markup.Escape(me.Name)}).");
                 AnsiConsole.MarkupLine($"[grey]Saved in {Markup.Escape(ClientConfig.FilePath)}.[/]");

@@ -35,7 +35,7 @@ public static class NotesCommand
             var text = parse.GetValue(body) ?? await ReadAsync(parse.GetValue(file)!, cancellationToken);
             var about = parse.GetValue(idea);
             var note = new WriteNote(parse.GetValue(title)!, text, about is null ? AttachmentKind.Lab : AttachmentKind.Idea, about);
-            var written = await lab.PostAsync<NoteView>("notes", note, cancellationToken);
+            var written = await lab.WriteNoteAsync(note, cancellationToken);
             if (parse.GetValue(json))
             {
                 ClientOutput.Json(written);

@@ -17,12 +17,7 @@ public static class SearchCommand
         var connection = ClientConnection.AddTo(command);
         command.SetAction((parse, cancellationToken) => connection.RunAsync(parse, async lab =>
         {
-            var path = $"knowledge/search?q={Uri.EscapeDataString(parse.GetValue(query)!)}&limit={parse.GetValue(limit)}";
-            if (parse.GetValue(kind) is { } wanted)
-            {
-                path += $"&kind={wanted}";
-            }
-            var results = await lab.GetAsync<SearchResults>(path, cancellationToken);
+            var results = await lab.SearchAsync(parse.GetValue(query)!, parse.GetValue(kind), parse.GetValue(limit), cancellationToken);
             if (parse.GetValue(json))
             {
                 ClientOutput.Json(results);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Lab.Client;
 using Lab.Contracts.Ideas;
 using Spectre.Console;
 
@@ -9,11 +10,11 @@ public static class TeamsCommand
 {
     public static Command Create() => new("teams", "Join or leave the team around an idea.")
     {
-        Step("join", "Join the team working on an idea.", "joined"),
-        Step("leave", "Leave the team working on an idea.", "left"),
+        Step("join", "Join the team working on an idea.", "joined", (lab, idea, cancellationToken) => lab.JoinTeamAsync(idea, cancellationToken)),
+        Step("leave", "Leave the team working on an idea.", "left", (lab, idea, cancellationToken) => lab.LeaveTeamAsync(idea, cancellationToken)),
     };
 
-    private static Command Step(string action, string description, string done)
+    private static Command Step(string action, string description, string done, Func<LabClient, Guid, CancellationToken, Task<IdeaView>> step)
     {
         var id = new Argument<Guid>("id") { Description = "The idea's id." };
         var json = ClientOutput.JsonOption();
@@ -21,7 +22,7 @@ public static class TeamsCommand
         var connection = ClientConnection.AddTo(command);
         command.SetAction((parse, cancellationToken) => connection.RunAsync(parse, async lab =>
         {
-            var idea = await lab.PostAsync<IdeaView>($"ideas/{parse.GetValue(id)}/team/{action}", null, cancellationToken);
+            var idea = await step(lab, parse.GetValue(id), cancellationToken);
             if (parse.GetValue(json))
             {
                 ClientOutput.Json(idea);

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Lab.Cli.Client;
-using Lab.Contracts.Pool;
 using Spectre.Console;
 
 namespace Lab.Cli.Runs;
@@ -16,7 +15,7 @@ public static class PoolCommand
         var connection = ClientConnection.AddTo(command);
         command.SetAction((parse, cancellationToken) => connection.RunAsync(parse, async lab =>
         {
-            var pool = await lab.GetAsync<PoolView>("pool", cancellationToken);
+            var pool = await lab.GetPoolAsync(cancellationToken);
             if (parse.GetValue(json))
             {
                 ClientOutput.Json(pool);

@@ -2,8 +2,9 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Lab.Contracts;
 using Lab.Cli.Client;
+using Lab.Client;
+using Lab.Contracts;
 using Lab.Contracts.Runs;
 using Spectre.Console;
 
@@ -23,8 +24,10 @@ public static class RunsCommand
         List(),
         Show(),
         Act("cancel", "Cancel a run (its submitter or a member of its idea's team); a running one checkpoints and stops.",
+            (lab, run, cancellationToken) => lab.CancelRunAsync(run, cancellationToken),
             run => $"[yellow]Cancelled[/] run {run.Id}{(run.Node is null ? "" : $" (its worker on {Markup.Escape(run.Node)} checkpoints and stops it)")}"),
         Act("resume", "Resume a cancelled run (its submitter): it waits for devices again and continues from its last checkpoint.",
+            (lab, run, cancellationToken) => lab.ResumeRunAsync(run, cancellationToken),
             run => $"[green]Resumed[/] run {run.Id}: {Markup.Escape(run.History[^1].Detail)}"),
         Logs(),
     };
@@ -46,7 +49,7 @@ public static class RunsCommand
         var connection = ClientConnection.AddTo(command);
         command.SetAction((parse, cancellationToken) => connection.RunAsync(parse, async lab =>
         {
-            JsonObject body;
+            JsonElement body;
             try
             {
                 body = Configuration(parse.GetValue(config), parse.GetValue(preset), parse.GetValue(steps), parse.GetValue(seed));
@@ -56,7 +59,7 @@ public static class RunsCommand
                 ClientOutput.Error($"The configuration file cannot be used: {e.Message}");
                 return ClientConnection.Refused;
             }
-            var run = await lab.PostAsync<RunView>("runs", new { ideaId = parse.GetValue(idea), config = body, devices = parse.GetValue(devices), kind = parse.GetValue(kind) }, cancellationToken);
+            var run = await lab.SubmitRunAsync(new RunSubmission(parse.GetValue(idea), body, parse.GetValue(devices), parse.GetValue(kind)), cancellationToken);
             if (parse.GetValue(json))
             {
                 ClientOutput.Json(run);
@@ -69,28 +72,11 @@ public static class RunsCommand
     }
 
     /// <summary>The engine's configuration: the file if given, with the preset, steps and seed from the options on top.</summary>
-    public static JsonObject Configuration(FileInfo? file, string? preset, int? steps, long? seed)
+    public static JsonElement Configuration(FileInfo? file, string? preset, int? steps, long? seed)
     {
-        var config = file is null ? [] : JsonNode.Parse(File.ReadAllText(file.FullName)) as JsonObject
-            ?? throw new System.Text.Json.JsonException("the top level must be a JSON object");
-        if (preset is not null)
-        {
-            config["preset"] = preset;
-        }
-        if (steps is not null || seed is not null)
-        {
-            var training = config["training"] as JsonObject ?? [];
-            config["training"] = training;
-            if (steps is { } s)
-            {
-                training["steps"] = s;
-            }
-            if (seed is { } r)
-            {
-                training["seed"] = r;
-            }
-        }
-        return config;
+        var config = file is null ? null : JsonNode.Parse(File.ReadAllText(file.FullName)) as JsonObject
+            ?? throw new JsonException("the top level must be a JSON object");
+        return RunSubmission.Configuration(config, preset, steps, seed);
     }
 
     private static Command List()
@@ -103,16 +89,7 @@ public static class RunsCommand
         var connection = ClientConnection.AddTo(command);
         command.SetAction((parse, cancellationToken) => connection.RunAsync(parse, async lab =>
         {
-            var query = $"runs?limit={parse.GetValue(limit)}";
-            if (parse.GetValue(idea) is { } ideaId)
-            {
-                query += $"&ideaId={ideaId}";
-            }
-            if (parse.GetValue(status) is { } wanted)
-            {
-                query += $"&status={wanted}";
-            }
-            var page = await lab.GetAsync<Page<RunView>>(query, cancellationToken);
+            var page = await lab.ListRunsAsync(parse.GetValue(idea), parse.GetValue(status), limit: parse.GetValue(limit), cancellationToken: cancellationToken);
             if (parse.GetValue(json))
             {
                 ClientOutput.Json(page);
@@ -139,7 +116,7 @@ public static class RunsCommand
         var connection = ClientConnection.AddTo(command);
         command.SetAction((parse, cancellationToken) => connection.RunAsync(parse, async lab =>
         {
-            var run = await lab.GetAsync<RunView>($"runs/{parse.GetValue(id)}", cancellationToken);
+            var run = await lab.GetRunAsync(parse.GetValue(id), cancellationToken);
             if (parse.GetValue(json))
             {
                 ClientOutput.Json(run);
@@ -153,14 +130,14 @@ public static class RunsCommand
             {
                 AnsiConsole.MarkupLine($"[red]{Markup.Escape(run.FailureReason)}[/]");
             }
-            PrintHistory(run.History);
+            PrintNewHistory(run, 0, PrintText);
             return 0;
         }));
         return command;
     }
 
     /// <summary>A command that asks the API to do <paramref name="name"/> to one run and says what became of it.</summary>
-    private static Command Act(string name, string description, Func<RunView, string> said)
+    private static Command Act(string name, string description, Func<LabClient, Guid, CancellationToken, Task<RunView>> act, Func<RunView, string> said)
     {
         var id = new Argument<Guid>("id") { Description = "The run's id." };
         var json = ClientOutput.JsonOption();
@@ -168,7 +145,7 @@ public static class RunsCommand
         var connection = ClientConnection.AddTo(command);
         command.SetAction((parse, cancellationToken) => connection.RunAsync(parse, async lab =>
         {
-            var run = await lab.PostAsync<RunView>($"runs/{parse.GetValue(id)}/{name}", null, cancellationToken);
+            var run = await act(lab, parse.GetValue(id), cancellationToken);
             if (parse.GetValue(json))
             {
                 ClientOutput.Json(run);
@@ -190,29 +167,40 @@ public static class RunsCommand
         command.SetAction((parse, cancellationToken) => connection.RunAsync(parse, async lab =>
         {
             var print = parse.GetValue(json) ? (Action<RunLogLine>)PrintJson : PrintText;
-            var shown = 0;
-            var lastStep = -1;
-            while (true)
+            var run = await lab.GetRunAsync(parse.GetValue(id), cancellationToken);
+            var shown = PrintNewHistory(run, 0, print);
+            if (run.Status == RunStatus.Running)
             {
-                var run = await lab.GetAsync<RunView>($"runs/{parse.GetValue(id)}", cancellationToken);
-                foreach (var entry in run.History.Skip(shown))
-                {
-                    print(new RunLogLine(entry.At, entry.Event, entry.Detail));
-                }
-                shown = run.History.Count;
-                if (run.Status == RunStatus.Running && run.Step != lastStep)
-                {
-                    print(new RunLogLine(DateTimeOffset.UtcNow, "progress", null, run.Step, run.TotalSteps, run.Loss, run.ValLoss, run.TokensPerS));
-                    lastStep = run.Step;
-                }
-                if (!parse.GetValue(follow) || run.IsOver)
-                {
-                    return run.Status == RunStatus.Failed ? ClientConnection.Refused : 0;
-                }
-                await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+                print(new RunLogLine(DateTimeOffset.UtcNow, "progress", null, run.Step, run.TotalSteps, run.Loss, run.ValLoss, run.TokensPerS));
             }
+            if (parse.GetValue(follow) && !run.IsOver)
+            {
+                // The run's metrics stream from just after what was printed (it ends with the line that ends the run):
+                // progress as it comes; any other line means the history has a new entry, which the run tells in words.
+                await foreach (var line in lab.FollowRunMetricsAsync(run.Id, after: run.Version, cancellationToken))
+                {
+                    if (line.Event == "progress")
+                    {
+                        print(new RunLogLine(line.At, "progress", null, line.Step, run.TotalSteps, line.Loss, line.ValLoss, line.TokensPerS));
+                        continue;
+                    }
+                    run = await lab.GetRunAsync(run.Id, cancellationToken);
+                    shown = PrintNewHistory(run, shown, print);
+                }
+            }
+            return run.Status == RunStatus.Failed ? ClientConnection.Refused : 0;
         }));
         return command;
+    }
+
+    /// <summary>Prints the run's history entries after the first <paramref name="shown"/>; how many are shown now.</summary>
+    private static int PrintNewHistory(RunView run, int shown, Action<RunLogLine> print)
+    {
+        foreach (var entry in run.History.Skip(shown))
+        {
+            print(new RunLogLine(entry.At, entry.Event, entry.Detail));
+        }
+        return Math.Max(shown, run.History.Count);
     }
 
     /// <summary>One line of <c>lab runs logs</c>: an entry of the run's history, or where its training stands.</summary>
@@ -230,14 +218,6 @@ public static class RunsCommand
     }
 
     private static void PrintJson(RunLogLine line) => Console.Out.WriteLine(JsonSerializer.Serialize(line, JsonLines));
-
-    private static void PrintHistory(IReadOnlyList<RunHistoryEntry> history)
-    {
-        foreach (var entry in history)
-        {
-            PrintText(new RunLogLine(entry.At, entry.Event, entry.Detail));
-        }
-    }
 
     private static string Describe(RunView run) => run.Status switch
     {

@@ -1,7 +1,5 @@
 using System.Security.Claims;
-using Lab.Contracts.Ideas;
-using Lab.Contracts.Researchers;
-using Lab.Portal.Clients;
+using Lab.Client;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Components;
 
@@ -11,7 +9,7 @@ namespace Lab.Portal.Components;
 [Authorize]
 public abstract class LabPage : ComponentBase
 {
-    [Inject] protected LabApiClient Api { get; set; } = null!;
+    [Inject] protected LabClient Api { get; set; } = null!;
     [Inject] protected NavigationManager Navigation { get; set; } = null!;
     [CascadingParameter] protected HttpContext? HttpContext { get; set; }
 
@@ -25,44 +23,27 @@ public abstract class LabPage : ComponentBase
         {
             await action();
         }
-        catch (HttpRequestException e) when (e.StatusCode == System.Net.HttpStatusCode.Unauthorized)
+        catch (LabClientException e) when (e.IsUnauthorized)
         {
             Navigation.NavigateTo("/login?failed=true");
         }
     }
 
-    /// <summary>Everyone in the lab by id, to put names to the ids that ideas, notes and insights carry.</summary>
-    protected async Task<IReadOnlyDictionary<Guid, ResearcherView>> PeopleAsync()
+    /// <summary>
+    /// A write through the API: when the API turns it down (bad input, not allowed, nothing there, a conflict), its
+    /// problem goes to <paramref name="refused"/>, to be shown beside the form.
+    /// </summary>
+    protected Task WriteAsync(Func<Task> write, Action<LabProblem> refused) => WhileLoggedInAsync(async () =>
     {
-        var people = new Dictionary<Guid, ResearcherView>();
-        const int pageSize = 100;
-        for (var offset = 0; ; offset += pageSize)
+        try
         {
-            var page = await Api.GetAsync<Page<ResearcherView>>($"researchers?offset={offset}&limit={pageSize}");
-            foreach (var person in page?.Items ?? [])
-            {
-                people[person.Id] = person;
-            }
-            if (page is null || page.Items.Count < pageSize || offset + pageSize >= page.Total)
-            {
-                return people;
-            }
+            await write();
         }
-    }
-
-    /// <summary>The ideas with these ids that can be read, by id, to put titles to the ids that runs and the pool carry.</summary>
-    protected async Task<IReadOnlyDictionary<Guid, IdeaView>> IdeasAsync(IEnumerable<Guid> ids)
-    {
-        var ideas = new Dictionary<Guid, IdeaView>();
-        foreach (var id in ids.Distinct())
+        catch (LabClientException e) when (e.IsRefusal)
         {
-            if (await Api.GetAsync<IdeaView>($"ideas/{id}") is { } idea)
-            {
-                ideas[id] = idea;
-            }
+            refused(e.Problem);
         }
-        return ideas;
-    }
+    });
 
     /// <summary>Redirects after a successful post, so that a reload does not post again.</summary>
     protected void SeeOther(string url) => Navigation.NavigateTo(url);

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Lab.Portal.Clients;
 
 namespace Lab.Portal.Components;
 

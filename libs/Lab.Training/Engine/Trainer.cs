@@ -3,6 +3,7 @@ using Lab.Training.Checkpoints;
 using Lab.Training.Configuration;
 using Lab.Training.Data;
 using Lab.Training.Model;
+using Lab.Training.Protocol;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;

@@ -18,28 +18,13 @@ public static class IdeasApi
     public const int SimilarTextMaxLength = IdeaRules.TitleMaxLength + IdeaRules.HypothesisMaxLength + 2;
     public const int SimilarLimit = 8;
 
-    public enum BoardOrder
-    {
-        Recent,
-        Activity,
-        People,
-    }
-
-    public sealed record ValidateIdea(string Summary);
-
-    public sealed record SetIdeaAside(string Learned);
-
-    public sealed record ReviveIdea(string Reason);
-
-    public sealed record Collaborate(Guid IdeaId);
-
     public static IEndpointRouteBuilder MapIdeasApi(this IEndpointRouteBuilder app)
     {
         var ideas = app.MapGroup("/api/v1/ideas").WithTags("Ideas");
 
         ideas.MapPost("/", ProposeIdea).WithName(nameof(ProposeIdea)).WithSummary("Propose an idea to the lab");
         ideas.MapGet("/", ListIdeas).WithName(nameof(ListIdeas))
-            .WithSummary("The idea board: filter by status, order by recent proposals, recent activity or team size");
+            .WithSummary("The idea board: filter by status (or look up several ideas by ?ids=), order by recent proposals, recent activity or team size");
         ideas.MapGet("/similar", SimilarToDraft).WithName(nameof(SimilarToDraft))
             .WithSummary("Ideas and knowledge like a draft idea, so the lab does not repeat itself");
         ideas.MapGet("/{id:guid}", GetIdea).WithName(nameof(GetIdea)).WithSummary("One idea, now or as it was at ?asOf=");
@@ -71,16 +56,20 @@ public static class IdeasApi
     }
 
     public static async Task<Results<Ok<Page<IdeaView>>, ValidationProblem>> ListIdeas(
-        IQuerySession session, string? status, string? sort, int? offset, int? limit, CancellationToken cancellationToken)
+        IQuerySession session, string? status, string? sort, int? offset, int? limit, Guid[]? ids, CancellationToken cancellationToken)
     {
-        var paging = Paging.Validate(offset, limit, MaxPageSize);
+        var paging = Paging.Validate(offset, limit, MaxPageSize, ids);
         var only = QueryChoice.Parse<IdeaStatus>(status, "status", paging.Errors);
-        var order = QueryChoice.Parse<BoardOrder>(sort, "sort", paging.Errors) ?? BoardOrder.Recent;
+        var order = QueryChoice.Parse<IdeaOrder>(sort, "sort", paging.Errors) ?? IdeaOrder.Recent;
         if (paging.Errors.Count > 0)
         {
             return TypedResults.ValidationProblem(paging.Errors);
         }
         var board = session.Query<IdeaSummary>().AsQueryable();
+        if (ids is { Length: > 0 })
+        {
+            board = board.Where(i => ids.Contains(i.Id));
+        }
         if (only is { } wanted)
         {
             board = board.Where(i => i.Status == wanted);
@@ -88,8 +77,8 @@ public static class IdeasApi
         var total = await board.CountAsync(cancellationToken);
         board = order switch
         {
-            BoardOrder.Activity => board.OrderByDescending(i => i.LastActivityAt),
-            BoardOrder.People => board.OrderByDescending(i => i.TeamSize).ThenByDescending(i => i.LastActivityAt),
+            IdeaOrder.Activity => board.OrderByDescending(i => i.LastActivityAt),
+            IdeaOrder.People => board.OrderByDescending(i => i.TeamSize).ThenByDescending(i => i.LastActivityAt),
             _ => board.OrderByDescending(i => i.ProposedAt),
         };
         var rows = await board.Skip(paging.Offset).Take(paging.Limit).ToListAsync(cancellationToken);

@@ -7,9 +7,24 @@ public sealed record Paging(int Offset, int Limit, Dictionary<string, string[]> 
 {
     public const int DefaultLimit = 50;
 
-    public static Paging Validate(int? offset, int? limit, int maxLimit)
+    /// <summary>
+    /// The most ids one batch lookup (<c>?ids=A&amp;ids=B</c>) names: about 4 KB of address, well within what the
+    /// gateway and servers take.
+    /// </summary>
+    public const int MaxIds = 100;
+
+    /// <summary>
+    /// The page asked for, with errors by field. A batch lookup by <paramref name="ids"/> answers all of them on one page
+    /// unless a limit is given.
+    /// </summary>
+    public static Paging Validate(int? offset, int? limit, int maxLimit, Guid[]? ids = null)
     {
         var errors = new Dictionary<string, string[]>();
+        if (ids is { Length: > MaxIds })
+        {
+            errors["ids"] = [$"Look up at most {MaxIds} ids at once."];
+        }
+        limit ??= ids is { Length: > 0 } ? Math.Min(ids.Length, maxLimit) : null;
         if (offset < 0)
         {
             errors["offset"] = ["The offset must be 0 or more."];

@@ -18,7 +18,7 @@ public static class ResearchersApi
     public static IEndpointRouteBuilder MapResearchersApi(this IEndpointRouteBuilder app)
     {
         var researchers = app.MapGroup("/api/v1/researchers").WithTags("Researchers");
-        researchers.MapGet("/", ListResearchers).WithName(nameof(ListResearchers)).WithSummary("Everyone in the lab, in the order they joined");
+        researchers.MapGet("/", ListResearchers).WithName(nameof(ListResearchers)).WithSummary("Everyone in the lab, in the order they joined (or several members by ?ids=)");
         researchers.MapGet("/{handle}", GetResearcher).WithName(nameof(GetResearcher))
             .WithSummary("A member's page (by handle or id): their teams now and before, and the ideas they proposed");
 
@@ -42,15 +42,20 @@ public static class ResearchersApi
         return app;
     }
 
-    public static async Task<Results<Ok<Page<ResearcherView>>, ValidationProblem>> ListResearchers(int? offset, int? limit, IQuerySession session, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<Page<ResearcherView>>, ValidationProblem>> ListResearchers(int? offset, int? limit, Guid[]? ids, IQuerySession session, CancellationToken cancellationToken)
     {
-        var paging = Paging.Validate(offset, limit, MaxPageSize);
+        var paging = Paging.Validate(offset, limit, MaxPageSize, ids);
         if (paging.Errors.Count > 0)
         {
             return TypedResults.ValidationProblem(paging.Errors);
         }
-        var total = await session.Query<ResearcherProfile>().CountAsync(cancellationToken);
-        var rows = await session.Query<ResearcherProfile>().OrderBy(r => r.JoinedAt).Skip(paging.Offset).Take(paging.Limit).ToListAsync(cancellationToken);
+        var people = session.Query<ResearcherProfile>().AsQueryable();
+        if (ids is { Length: > 0 })
+        {
+            people = people.Where(r => ids.Contains(r.Id));
+        }
+        var total = await people.CountAsync(cancellationToken);
+        var rows = await people.OrderBy(r => r.JoinedAt).Skip(paging.Offset).Take(paging.Limit).ToListAsync(cancellationToken);
         return TypedResults.Ok(new Page<ResearcherView>([.. rows.Select(r => r.ToView())], total, paging.Offset, paging.Limit));
     }
 

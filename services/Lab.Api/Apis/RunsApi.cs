@@ -13,12 +13,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Lab.Api.Apis;
 
-/// <summary>What a member sends to run an experiment: the idea it serves and the training engine's configuration.</summary>
-/// <param name="Config">The training configuration as the engine reads it (<c>preset</c> plus overrides, e.g. <c>{"preset":"tiny","training":{"steps":200,"seed":3}}</c>).</param>
-/// <param name="Devices">Devices on one node (default 1).</param>
-/// <param name="Kind"><c>cpu</c> or <c>cuda</c>; any when left out.</param>
-public sealed record RunSubmission(Guid? IdeaId, JsonElement? Config, int? Devices, string? Kind);
-
 public static class RunsApi
 {
     public const int MaxPageSize = 100;

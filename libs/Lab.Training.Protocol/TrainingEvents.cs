@@ -1,0 +1,95 @@
+using System.Text.Json.Serialization;
+using Lab.Training.Configuration;
+
+namespace Lab.Training.Protocol;
+
+/// <summary>
+/// What a run reports, one record per JSON line of <c>lab train --json</c> (snake_case, <c>event</c> first, naming the
+/// kind of line). Times are seconds of training across all resumed segments; token counts are training tokens so far.
+/// The engine writes these records and the worker reads them, both through <see cref="TrainingProtocol"/>.
+/// </summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = TrainingProtocol.KindProperty)]
+[JsonDerivedType(typeof(StartedEvent), "started")]
+[JsonDerivedType(typeof(ProgressEvent), "progress")]
+[JsonDerivedType(typeof(EvaluationEvent), "eval")]
+[JsonDerivedType(typeof(CheckpointEvent), "checkpoint")]
+[JsonDerivedType(typeof(WarningEvent), "warning")]
+[JsonDerivedType(typeof(FinishedEvent), "finished")]
+[JsonDerivedType(typeof(StoppedEvent), "stopped")]
+[JsonDerivedType(typeof(ErrorEvent), "error")]
+public abstract record TrainingEvent
+{
+    /// <summary>The event as one line of the protocol.</summary>
+    public string ToJson() => TrainingProtocol.Write(this);
+}
+
+/// <summary>The run starts (or resumes at <paramref name="Step"/>); the first line of every run, carrying the protocol's version.</summary>
+public sealed record StartedEvent(
+    int Step,
+    int TotalSteps,
+    bool Resumed,
+    string? ResumedFrom,
+    long Parameters,
+    long ActiveParameters,
+    int VocabSize,
+    string Tokenizer,
+    long TrainTokens,
+    long ValidationTokens,
+    string Device,
+    int Threads,
+    string Dispatch,
+    double ModelFlopsPerToken,
+    RunConfig Config) : TrainingEvent
+{
+    /// <summary>
+    /// The version of the protocol the writer speaks (<see cref="TrainingProtocol.Version"/>). A line without one comes
+    /// from an engine written before versioning, whose lines are those of version 1.
+    /// </summary>
+    [JsonPropertyOrder(-1)]
+    public int Protocol { get; init; } = TrainingProtocol.Version;
+}
+
+public sealed record ProgressEvent(
+    int Step,
+    int TotalSteps,
+    double Loss,
+    double AuxLoss,
+    double Lr,
+    double GradNorm,
+    long Tokens,
+    double TokensPerS,
+    double ModelGflopsPerS,
+    double ExpertLoadMaxOverMean,
+    double ExpertLoadCv,
+    double ElapsedS,
+    double EtaS) : TrainingEvent;
+
+public sealed record EvaluationEvent(
+    int Step,
+    double ValLoss,
+    long Tokens,
+    double ElapsedS,
+    double ExpertLoadMaxOverMean,
+    IReadOnlyDictionary<string, double[]>? ExpertAffinity) : TrainingEvent;
+
+public sealed record CheckpointEvent(int Step, string Path, string Reason) : TrainingEvent;
+
+public sealed record WarningEvent(string Message) : TrainingEvent;
+
+public sealed record FinishedEvent(
+    int Step,
+    double Loss,
+    double ValLoss,
+    double TokensPerS,
+    double ModelGflopsPerS,
+    double ExpertLoadMaxOverMean,
+    string Checkpoint,
+    long Tokens,
+    double Lr,
+    double ElapsedS) : TrainingEvent;
+
+/// <summary>The run stopped early on request (signal, <c>stop</c> on stdin, cancellation) after saving a checkpoint.</summary>
+public sealed record StoppedEvent(int Step, double Loss, string Checkpoint, long Tokens, double ElapsedS) : TrainingEvent;
+
+/// <summary>The run was refused or failed; the message says why. Written by the command line, never by the trainer.</summary>
+public sealed record ErrorEvent(string Message) : TrainingEvent;
