@@ -29,6 +29,7 @@ public sealed class LedgerRun
     private TimeSpan _heldBefore;
     private int _segmentStep;
     private DateTimeOffset? _segmentStart;
+    private TimeSpan? _left;
 
     /// <summary>The run as the policy sees it (its lease, whether it is stepping aside, its reservation, its estimate).</summary>
     public required PoolRun Run { get => _run; init => _run = value; }
@@ -81,10 +82,16 @@ public sealed class LedgerRun
         _segmentStart = null;
     }
 
+    /// <summary>Its lease ends: what it held is counted, and what it still needs is what it had left at its pace, if learned.</summary>
     internal void EndLease(DateTimeOffset now)
     {
         _heldBefore = HeldAt(now);
         _segmentStart = null;
+        if (_left is { } left)
+        {
+            _run = _run with { Estimate = left };
+            _left = null;
+        }
     }
 
     internal void Cancel() => _cancelled = true;
@@ -96,14 +103,18 @@ public sealed class LedgerRun
         _step = step;
     }
 
-    /// <summary>Learns how fast the run goes, so that waiting runs get a better estimated start.</summary>
+    /// <summary>
+    /// Learns how fast the run goes, so that waiting runs get a better estimated start. The policy reads a running run's
+    /// estimate from the start of its lease: the time it has run so far plus the steps left at its pace.
+    /// </summary>
     internal void Progressed(int step, DateTimeOffset now)
     {
         _step = Math.Max(_step, step);
-        if (TotalSteps > 0 && _segmentStart is { } since && _step > _segmentStep && now > since)
+        if (TotalSteps > 0 && _run.Lease is { } lease && _segmentStart is { } since && _step > _segmentStep && now > since)
         {
             var perStep = (now - since) / (_step - _segmentStep);
-            _run = _run with { Estimate = perStep * Math.Max(0, TotalSteps - _step) };
+            _left = perStep * Math.Max(0, TotalSteps - _step);
+            _run = _run with { Estimate = (now - lease.StartedAt) + _left };
         }
     }
 }
