@@ -98,6 +98,33 @@ public sealed class PoolGrainTests
     }
 
     [Fact]
+    public async Task A_runs_progress_is_recorded_with_it_and_the_run_waiting_for_its_device_is_expected_when_it_should_end()
+    {
+        await using var lab = await PoolLab.StartAsync(heartbeatTimeout: TimeSpan.FromDays(1));
+        await lab.BeatAsync("n1");
+        var idea = await lab.IdeaAsync("Pace", Alice);
+        var running = await lab.SubmitAsync(idea, Alice, steps: 20);
+        var next = await lab.SubmitAsync(idea, Alice);
+        var start = lab.Clock.GetUtcNow();
+        await lab.BeatAsync("n1", 1, new RunReport(running.Id, 1, RunReportKind.Started, start));
+
+        lab.Clock.Advance(TimeSpan.FromMinutes(10));
+        await lab.BeatAsync("n1", 1,
+            new RunReport(running.Id, 1, RunReportKind.Progress, lab.Clock.GetUtcNow(), Step: 5, Loss: 3.5),
+            new RunReport(running.Id, 1, RunReportKind.Progress, lab.Clock.GetUtcNow(), Step: 10, Loss: 3.1, TokensPerS: 800));
+        await lab.SubmitAsync(idea, Alice); // the pool decides again
+
+        var run = await lab.RunAsync(running.Id);
+        Assert.Equal((10, 3.1), (run.Step, run.Loss));
+        Assert.Equal(["submitted", "placed", "started"], run.History.Select(h => h.Event));
+        var curve = await CurveAsync(lab, running.Id);
+        Assert.Equal([5, 10], curve); // every progress report, though the pool heard only the last step
+        // Ten steps in ten minutes, ten to go: the device is expected back twenty minutes after the run started, not in
+        // the hour a run is assumed to take when nothing is known of its pace.
+        Assert.Equal(start + TimeSpan.FromMinutes(20), (await lab.Pool.Get()).Queue!.Single(q => q.RunId == next.Id).EstimatedStart);
+    }
+
+    [Fact]
     public async Task A_silent_node_loses_its_leases_and_its_run_resumes_on_another_node()
     {
         await using var lab = await PoolLab.StartAsync();
@@ -261,6 +288,13 @@ public sealed class PoolGrainTests
         // The same worker beating again changes nothing.
         Assert.Equal(2, Assert.Single((await lab.BeatAsync("n1", second)).Runs).Attempt);
         Assert.Equal(2, (await lab.RunAsync(run.Id)).History.Count(h => h.Event == "placed"));
+    }
+
+    private static async Task<int[]> CurveAsync(PoolLab lab, Guid run)
+    {
+        await using var session = lab.Store.QuerySession();
+        var summary = await session.LoadAsync<RunSummary>(run);
+        return [.. summary!.Curve.Select(p => p.Step)];
     }
 
     [Fact]

@@ -9,6 +9,7 @@ using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using Orleans.Runtime.Diagnostics;
 using Orleans.TestingHost;
 
 namespace Lab.Grains.Tests;
@@ -92,5 +93,61 @@ public sealed class PoolLab : IAsyncDisposable
 
     public async Task<RunView> RunAsync(Guid run) => await Client.GetGrain<IRunGrain>(run).Get() ?? throw new InvalidOperationException("no such run");
 
+    /// <summary>Starts counting the pool's wake-ups (its timer's ticks), from now on.</summary>
+    public PoolWakeUps WatchWakeUps() => new(_cluster.Silos[0].SiloAddress);
+
     public async ValueTask DisposeAsync() => await _cluster.DisposeAsync();
+}
+
+/// <summary>
+/// The pool grain's wake-ups in one lab's silo, as Orleans reports its grain timers' ticks. Moving the fake clock past
+/// the pool's wake-up queues the tick; the test then waits for it to have run, instead of waiting a fixed time.
+/// </summary>
+public sealed class PoolWakeUps : IObserver<GrainTimerEvents.TimerEvent>, IDisposable
+{
+    private readonly SiloAddress _silo;
+    private readonly SemaphoreSlim _done = new(0);
+    private readonly IDisposable _subscription;
+    private int _count;
+
+    public PoolWakeUps(SiloAddress silo)
+    {
+        _silo = silo;
+        _subscription = GrainTimerEvents.AllEvents.Subscribe(this);
+    }
+
+    /// <summary>Wake-ups that have run to their end since watching began.</summary>
+    public int Count => Volatile.Read(ref _count);
+
+    /// <summary>Waits for the next wake-up to have run (a minute at most: a wake-up made due runs at once).</summary>
+    public async Task NextAsync()
+    {
+        if (!await _done.WaitAsync(TimeSpan.FromMinutes(1)))
+        {
+            throw new TimeoutException("The pool did not wake up.");
+        }
+    }
+
+    public void OnNext(GrainTimerEvents.TimerEvent value)
+    {
+        if (value is GrainTimerEvents.TickStop && value.GrainContext.GrainInstance is PoolGrain && _silo.Equals(value.GrainContext.Address.SiloAddress))
+        {
+            Interlocked.Increment(ref _count);
+            _done.Release();
+        }
+    }
+
+    public void OnCompleted()
+    {
+    }
+
+    public void OnError(Exception error)
+    {
+    }
+
+    public void Dispose()
+    {
+        _subscription.Dispose();
+        _done.Dispose();
+    }
 }
