@@ -129,6 +129,7 @@ public sealed class PoolLedger
         ArgumentNullException.ThrowIfNull(run);
         if (Run(run.Id) is { } previous)
         {
+            Release(previous);
             Drop(previous);
         }
         run.Slot = _order.Count;
@@ -228,11 +229,17 @@ public sealed class PoolLedger
 
     private void EndLease(LedgerRun run, DateTimeOffset now)
     {
+        Release(run);
+        run.EndLease(now);
+    }
+
+    /// <summary>The run's devices are no longer leased.</summary>
+    private void Release(LedgerRun run)
+    {
         if (run.Run.Lease is { } lease && Node(lease.Node) is { } node)
         {
             node.Used &= ~lease.Devices.Mask;
         }
-        run.EndLease(now);
     }
 
     /// <summary>Takes the run out of the lists; the last run takes its place, so that leaving costs the same however many runs wait.</summary>
