@@ -10,6 +10,7 @@ public static class GrainsRegistration
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<Pool.PoolOptions>().BindConfiguration(Pool.PoolOptions.Section);
+        services.TryAddSingleton<Pool.HeartbeatRouter>();
         services.AddOptions<Contracts.LabBounds>().BindConfiguration(Contracts.LabBounds.Section)
             .Validate(bounds => bounds.Validate().Count == 0, $"Every bound under {Contracts.LabBounds.Section} must be positive.")
             .ValidateOnStart();

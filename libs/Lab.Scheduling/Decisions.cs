@@ -1,6 +1,6 @@
 namespace Lab.Scheduling;
 
-/// <summary>Something the pool should do now. The pool grain applies a schedule's decisions in order.</summary>
+/// <summary>Something the pool should do now. <see cref="PoolLedger.Apply"/> applies a schedule's decisions, in order.</summary>
 public abstract record Decision(Guid Run);
 
 /// <summary>Lease these devices of this node to the run and start it, resuming from its checkpoint if it has one.</summary>

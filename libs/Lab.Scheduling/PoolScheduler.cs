@@ -6,7 +6,7 @@ namespace Lab.Scheduling;
 /// The scheduling policy of the shared pool: a pure function from a <see cref="PoolState"/> to a
 /// <see cref="Schedule"/>. Call <see cref="Decide"/> on every change (run submitted or finished, run stepped
 /// aside, node joined or lost) and at <see cref="Schedule.WakeAt"/>, then apply the decisions.
-/// One instance reuses its working memory between calls, so it is not thread-safe: keep one per pool grain.
+/// One instance reuses its working memory between calls, so it is not thread-safe: a <see cref="PoolLedger"/> keeps one.
 /// </summary>
 /// <remarks>
 /// One pass: requeue runs whose node is gone; compute each idea's weighted max-min fair share of the live devices;

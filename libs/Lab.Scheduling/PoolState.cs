@@ -1,9 +1,9 @@
 namespace Lab.Scheduling;
 
 /// <summary>
-/// Everything the policy needs to know about the pool at one instant. The pool grain keeps one up to date
-/// (replacing the record of a run or node that changed) and hands it to <see cref="PoolScheduler.Decide"/>
-/// on every change; the simulator does the same.
+/// Everything the policy needs to know about the pool at one instant. A <see cref="PoolLedger"/> keeps one up to
+/// date (replacing the record of a run or node that changed) and hands it to <see cref="PoolScheduler.Decide"/>;
+/// the pool grain and the simulator each keep a ledger.
 /// </summary>
 /// <param name="Now">The instant the decisions are for.</param>
 /// <param name="Nodes">Every known node, live or not. Names are unique.</param>

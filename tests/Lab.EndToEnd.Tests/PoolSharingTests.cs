@@ -331,7 +331,6 @@ public sealed class SharedPoolFixture : IAsyncLifetime
                 // A second instead of minutes, so that preemption happens within a run of a few seconds, however fast the machine.
                 ["Pool__MinRunTime"] = "00:00:01",
                 ["Pool__PreemptAfter"] = "00:00:00.5",
-                ["Pool__Tick"] = "00:00:00.25",
                 ["Worker__NodeName"] = "node-a",
                 ["Worker__HeartbeatInterval"] = "00:00:00.5",
             });

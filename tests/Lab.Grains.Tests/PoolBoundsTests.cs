@@ -21,21 +21,21 @@ public sealed class PoolBoundsTests
 
         // 90 minutes, then its worker stops it; it is placed again at once and resumes.
         lab.Clock.Advance(TimeSpan.FromMinutes(90));
-        await PoolLab.TickAsync();
         Assert.Equal(RunStatus.Running, (await lab.RunAsync(run.Id)).Status);
-        var orders = await lab.BeatAsync("n1", 1, new RunReport(run.Id, 1, RunReportKind.Stopped, lab.Clock.GetUtcNow(), Step: 400, Checkpoint: "/c/step-400"));
-        var order = Assert.Single(orders.Runs);
+        var restarted = await lab.BeatAsync("n1", 1, new RunReport(run.Id, 1, RunReportKind.Stopped, lab.Clock.GetUtcNow(), Step: 400, Checkpoint: "/c/step-400"));
+        var order = Assert.Single(restarted.Runs);
         Assert.Equal((run.Id, 2, false), (order.RunId, order.Attempt, order.Stop));
         await lab.BeatAsync("n1", 1, new RunReport(run.Id, 2, RunReportKind.Started, lab.Clock.GetUtcNow(), Step: 400, Resumed: true));
 
         // 110 minutes in all: still within the bound.
         lab.Clock.Advance(TimeSpan.FromMinutes(20));
-        await PoolLab.TickAsync();
+        await lab.BeatAsync("n1");
         Assert.Equal(RunStatus.Running, (await lab.RunAsync(run.Id)).Status);
 
         // 125 minutes in all: the second placement alone is 35 minutes, the two together are past the bound.
+        // The pool woke at the bound; its worker's next beat comes after that.
         lab.Clock.Advance(TimeSpan.FromMinutes(15));
-        await PoolLab.TickAsync();
+        var orders = await lab.BeatAsync("n1");
         var failed = await lab.RunAsync(run.Id);
         Assert.Equal(RunStatus.Failed, failed.Status);
         Assert.Equal("ran longer than the lab's bound of 2 h", failed.FailureReason);
@@ -43,7 +43,7 @@ public sealed class PoolBoundsTests
         Assert.Null(failed.Node);
         Assert.Equal(125 * 60, failed.DeviceSeconds, 3);
         // Its worker is no longer told to run it, and the device is free for others.
-        Assert.Empty((await lab.BeatAsync("n1")).Runs);
+        Assert.Empty(orders.Runs);
         var pool = await lab.Pool.Get();
         Assert.Equal(0, pool.DevicesInUse);
         var next = await lab.SubmitAsync(await lab.IdeaAsync("Next", Bob), Bob);

@@ -5,8 +5,8 @@ using System.Text;
 namespace Lab.Scheduling.Tests;
 
 /// <summary>
-/// A pool described in a few lines, with readable names for ideas and runs, that can also play the pool grain:
-/// apply a schedule's decisions, let runs step aside or finish, move the clock.
+/// A pool described in a few lines, with readable names for ideas and runs, kept in the <see cref="PoolLedger"/> the pool
+/// grain keeps: decide and apply the decisions, let runs step aside or finish, move the clock.
 /// </summary>
 internal sealed class Pool
 {
@@ -14,17 +14,16 @@ internal sealed class Pool
 
     private static readonly ConcurrentDictionary<Guid, string> Names = new();
 
-    private readonly List<PoolNode> _nodes = [];
-    private readonly List<PoolRun> _runs = [];
     private readonly Dictionary<Guid, double> _weights = [];
 
-    public Pool(SchedulingOptions? options = null) => Scheduler = new PoolScheduler(options);
+    public Pool(SchedulingOptions? options = null) =>
+        Ledger = new PoolLedger(new LedgerOptions { Policy = options ?? SchedulingOptions.Default, Weights = _weights });
 
-    public PoolScheduler Scheduler { get; }
+    public PoolLedger Ledger { get; }
 
     public DateTimeOffset Now { get; private set; } = T0;
 
-    public PoolState State => new(Now, _nodes, _runs) { Weights = _weights };
+    public PoolState State => Ledger.State(Now);
 
     public static Guid Id(string name)
     {
@@ -45,7 +44,7 @@ internal sealed class Pool
 
     public Pool Node(string name, int devices, DeviceKind kind = DeviceKind.Cuda)
     {
-        _nodes.Add(new PoolNode(name, kind, devices));
+        Ledger.Join(new PoolNode(name, kind, devices), null, Now);
         return this;
     }
 
@@ -57,80 +56,69 @@ internal sealed class Pool
 
     public Pool Waiting(string run, string idea, double submitted = 0, int devices = 1, DeviceKind? kind = null, double? queued = null, double? estimate = null)
     {
-        _runs.Add(new PoolRun(Id(run), Id(idea), Minute(submitted), devices, kind)
+        Ledger.Admit(new LedgerRun
         {
-            QueuedAt = queued is { } q ? Minute(q) : null,
-            Estimate = estimate is { } e ? TimeSpan.FromMinutes(e) : null,
+            Run = new PoolRun(Id(run), Id(idea), Minute(submitted), devices, kind)
+            {
+                QueuedAt = queued is { } q ? Minute(q) : null,
+                Estimate = estimate is { } e ? TimeSpan.FromMinutes(e) : null,
+            },
         });
         return this;
     }
 
     public Pool Running(string run, string idea, string node, int[] devices, double started, double? submitted = null, double? estimate = null)
     {
-        _runs.Add(new PoolRun(Id(run), Id(idea), Minute(submitted ?? started), devices.Length)
+        Ledger.Admit(new LedgerRun
         {
-            Lease = new RunLease(node, DeviceSet.Of(devices), Minute(started)),
-            Estimate = estimate is { } e ? TimeSpan.FromMinutes(e) : null,
+            Run = new PoolRun(Id(run), Id(idea), Minute(submitted ?? started), devices.Length)
+            {
+                Lease = new RunLease(node, DeviceSet.Of(devices), Minute(started)),
+                Estimate = estimate is { } e ? TimeSpan.FromMinutes(e) : null,
+            },
         });
         return this;
     }
 
     public Pool Kill(string node)
     {
-        var i = _nodes.FindIndex(n => n.Name == node);
-        _nodes[i] = _nodes[i] with { Alive = false };
+        Ledger.Lose(node, Now);
         return this;
     }
 
-    public Schedule Decide() => Scheduler.Decide(State);
+    public Schedule Decide() => Ledger.Decide(Now);
 
     /// <summary>Decide and apply the decisions, as the pool grain does.</summary>
     public Schedule Step()
     {
         var schedule = Decide();
-        Apply(schedule);
-        return schedule;
-    }
-
-    public void Apply(Schedule schedule)
-    {
         foreach (var decision in schedule.Decisions)
         {
-            var i = _runs.FindIndex(r => r.Id == decision.Run);
-            _runs[i] = decision switch
-            {
-                StartRun start => _runs[i] with { Lease = new RunLease(start.Node, start.Devices, Now), ReservedNode = null },
-                PreemptRun => _runs[i] with { Stopping = true },
-                RequeueRun => _runs[i] with { Lease = null, Stopping = false, QueuedAt = Now },
-                ReserveNode reserve => _runs[i] with { ReservedNode = reserve.Node },
-                _ => throw new InvalidOperationException($"Unknown decision {decision}."),
-            };
+            Ledger.Apply(decision, Now);
         }
+        return schedule;
     }
 
     /// <summary>Runs that were asked to step aside have checkpointed: they wait again.</summary>
     public Pool SteppedAside()
     {
-        for (var i = 0; i < _runs.Count; i++)
+        foreach (var run in Ledger.Runs.Where(r => r.Standing == RunStanding.Stopping).ToList())
         {
-            if (_runs[i].Stopping)
-            {
-                _runs[i] = _runs[i] with { Lease = null, Stopping = false, QueuedAt = Now };
-            }
+            Ledger.Requeue(run.Id, Now);
         }
         return this;
     }
 
     public Pool Finished(string run)
     {
-        _runs.RemoveAll(r => r.Id == Id(run));
+        Ledger.Remove(Id(run), Now);
         return this;
     }
 
-    public PoolRun Run(string run) => _runs.Single(r => r.Id == Id(run));
+    public PoolRun Run(string run) => Ledger.Run(Id(run))!.Run;
 
     public IEnumerable<string> RunningOn(string node) =>
-        _runs.Where(r => r.Lease?.Node == node).Select(r => Name(r.Id)).Order();
+        Ledger.LeasedOn(node).Select(r => Name(r.Id)).Order();
 }
 
 internal static class ScheduleExtensions

@@ -196,7 +196,11 @@ public static class PoolRules
 [Alias("lab.IPoolGrain")]
 public interface IPoolGrain : IGrainWithIntegerKey
 {
-    /// <summary>A worker's heartbeat: records its node and its reports; answers what the node should run.</summary>
+    /// <summary>
+    /// A worker's heartbeat: records its node and the leases its reports end; answers what the node should run. Other
+    /// reports only tell the pool how far a run is: the heartbeat endpoint records them with their runs first
+    /// (<c>HeartbeatRouter</c>), so that progress never waits behind the one pool.
+    /// </summary>
     [Alias("heartbeat")]
     Task<NodeOrders> Heartbeat(NodeHeartbeat heartbeat);
 

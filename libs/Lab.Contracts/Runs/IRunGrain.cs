@@ -3,8 +3,10 @@ using Lab.Contracts.Pool;
 namespace Lab.Contracts.Runs;
 
 /// <summary>
-/// The single writer of one run's history, keyed by the run's id. The pool grain is its only caller for changes
-/// (placements, preemptions, what the worker reported), so the run's events and the pool's decisions never disagree.
+/// The single writer of one run's history, keyed by the run's id. The pool grain makes every change that concerns
+/// devices (placements, preemptions, requeues, a lease's end, failures), so the run's events and the pool's decisions
+/// never disagree; the heartbeat endpoint hands it what the worker reported during a lease (<see cref="Record"/>),
+/// which counts only for the attempt that holds the lease now.
 /// </summary>
 [Alias("lab.IRunGrain")]
 public interface IRunGrain : IGrainWithGuidKey

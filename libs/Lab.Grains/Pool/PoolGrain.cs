@@ -10,11 +10,16 @@ using Microsoft.Extensions.Options;
 namespace Lab.Grains.Pool;
 
 /// <summary>
-/// The shared pool: which nodes are alive, which runs wait or hold devices, and the scheduling policy deciding between
-/// them. Nothing here is kept only in memory: runs' queue order and leases are in the runs' streams (rebuilt from the
-/// run list on activation), nodes in the pool's own stream; heartbeats are soft state that workers repeat, and a node
-/// counted on before a restart gets one heartbeat timeout to show up again.
+/// The shared pool. What it is (nodes, runs that wait or hold devices) and what changes it (the policy's decisions,
+/// leases that end) live in a <see cref="PoolLedger"/>, the same one the simulator runs; this grain records each change
+/// before the ledger applies it: a decision or a lease's end in the run's stream (through <see cref="IRunGrain"/>), a
+/// node joining or being lost in the pool's own stream. On activation the ledger is rebuilt from the run list and the
+/// pool's stream; heartbeats are soft state that workers repeat, and a node counted on before a restart gets one
+/// heartbeat timeout to show up again. The pool looks again (silent nodes, runs past the lab's time bound, the policy)
+/// when the ledger says it should (<see cref="PoolLedger.WakeAt"/>), on a grain timer, and first thing in any call
+/// that comes after that moment.
 /// </summary>
+[CollectionAgeLimit(AlwaysActive = true)] // the one pool of the lab, and its timer is what notices silent nodes
 public sealed partial class PoolGrain(
     IDocumentStore store,
     TimeProvider clock,
@@ -23,44 +28,55 @@ public sealed partial class PoolGrain(
     IOptions<LabBounds> bounds,
     ILogger<PoolGrain> logger) : Grain, IPoolGrain
 {
-    private readonly Dictionary<string, NodeState> _nodes = new(StringComparer.Ordinal);
-    private readonly Dictionary<Guid, Ticket> _runs = [];
-    private readonly PoolScheduler _scheduler = new(options.Value.ToScheduling());
-    private Schedule? _schedule;
+    /// <summary>
+    /// When what fell due could not be done (the database unreachable, a run grain refusing, a pool the policy finds
+    /// inconsistent), the pool tries again this much later rather than at once.
+    /// </summary>
+    private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest a wake-up is set ahead; an early wake-up only finds nothing due and sets the next.</summary>
+    private static readonly TimeSpan LongestWait = TimeSpan.FromHours(1);
+
+    private readonly PoolLedger _ledger = new(options.Value.ToLedger(bounds.Value));
+    private readonly Dictionary<string, NodeDetails> _details = new(StringComparer.Ordinal);
+    private IGrainTimer? _timer;
     private PoolView? _published;
     private long _streamVersion;
 
+    /// <summary>The pool has not looked since it was activated, or its last look failed part of the way.</summary>
+    private bool _behind = true;
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow();
         await using (var session = store.QuerySession())
         {
             var events = await session.Events.FetchStreamAsync(PoolStream.Id, token: cancellationToken);
             foreach (var e in events)
             {
-                Apply(e.Data, now);
+                Apply(e.Data);
                 _streamVersion = e.Version;
             }
+            _ledger.StartTimeouts(clock.GetUtcNow());
             var active = await session.Query<RunSummary>()
                 .Where(r => r.Status == RunStatus.Queued || r.Status == RunStatus.Placed || r.Status == RunStatus.Running ||
                             r.Status == RunStatus.Stopping || (r.Status == RunStatus.Cancelled && r.Node != null))
                 .ToListAsync(cancellationToken);
             foreach (var run in active)
             {
-                _runs[run.Id] = Ticket.From(run);
+                _ledger.Admit(PoolEntries.From(run));
             }
         }
-        this.RegisterGrainTimer(TickAsync, new GrainTimerCreationOptions(options.Value.Tick, options.Value.Tick) { KeepAlive = true });
+        // Due at once: the pool decides about what it found before anything else.
+        _timer = this.RegisterGrainTimer(WakeAsync, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
         Publish();
     }
 
     public Task<NodeOrders> Heartbeat(NodeHeartbeat heartbeat)
     {
         Refusals.ThrowIfAny(PoolRules.Validate(heartbeat));
-        return PublishingAsync(async () =>
+        return CallAsync(async () =>
         {
-            var now = clock.GetUtcNow();
-            var changed = await SeeNodeAsync(heartbeat, now);
+            var changed = await SeeNodeAsync(heartbeat);
             foreach (var report in heartbeat.Reports ?? [])
             {
                 changed |= await RecordAsync(heartbeat.Node, report);
@@ -80,83 +96,90 @@ public sealed partial class PoolGrain(
     /// </summary>
     public Task<PoolView> Get() => Task.FromResult(_published ??= Snapshot());
 
-    private void Publish() => _published = Snapshot();
-
-    /// <summary>Runs one of the pool's calls, then publishes the view it leaves, also when it fails part of the way.</summary>
-    private async Task<T> PublishingAsync<T>(Func<Task<T>> call)
-    {
-        try
-        {
-            return await call();
-        }
-        finally
-        {
-            Publish();
-        }
-    }
-
-    private PoolView Snapshot()
-    {
-        var leases = _runs.Values.Where(t => t.Run.Lease is not null).ToList();
-        var nodes = _nodes.Values
-            .OrderBy(n => n.Name, StringComparer.Ordinal)
-            .Select(n => new NodeView(n.Name, n.Devices, n.FirstSeen, n.LastSeen, n.Alive,
-                leases.Where(t => t.Run.Lease!.Value.Node == n.Name).Sum(t => t.Run.Lease!.Value.Devices.Count), n.WorkerUrl))
-            .ToList();
-        var live = nodes.Where(n => n.Alive).Sum(n => n.Devices.Count);
-        var inUse = nodes.Where(n => n.Alive).Sum(n => n.DevicesInUse);
-        var running = leases
-            .OrderBy(t => t.Run.Lease!.Value.Node, StringComparer.Ordinal).ThenBy(t => t.Run.Lease!.Value.StartedAt)
-            .Select(t => new LeaseView(t.Run.Id, t.Run.Idea, t.Run.Lease!.Value.Node, t.Run.Lease.Value.Devices.ToArray(), t.Run.Lease.Value.StartedAt, t.Run.Stopping))
-            .ToList();
-        var queue = (_schedule?.Waiting ?? [])
-            .Where(w => _runs.ContainsKey(w.Run))
-            .Select(w => (Wait: w, Ticket: _runs[w.Run]))
-            .Select(x => new QueuedRunView(x.Wait.Run, x.Ticket.Run.Idea, x.Wait.Devices, x.Ticket.Kind, x.Ticket.Run.SubmittedAt, x.Wait.Describe(), x.Wait.EstimatedStart))
-            .ToList();
-        var shares = (_schedule?.Shares ?? [])
-            .Select(s => new IdeaShareView(s.Idea, s.Weight, s.Demand, s.Allocated, Math.Round(s.FairShare, 3)))
-            .ToList();
-        return new PoolView(nodes, live, inUse, live == 0 ? 0 : Math.Round((double)inUse / live, 4), running, queue, shares);
-    }
-
-    public Task<RunView> Submit(Guid runId, SubmitRun run, Guid submittedBy) => PublishingAsync(async () =>
+    public Task<RunView> Submit(Guid runId, SubmitRun run, Guid submittedBy) => CallAsync(async () =>
     {
         ThrowIfTooManyWaiting(submittedBy);
         var grain = grains.GetGrain<IRunGrain>(runId);
         var view = await grain.Submit(run, submittedBy);
-        _runs[runId] = Ticket.From(view);
+        _ledger.Admit(PoolEntries.From(view));
         await RescheduleAsync();
         return await grain.Get() ?? view;
     });
 
-    public Task<RunView> Cancel(Guid runId, Guid by) => PublishingAsync(async () =>
+    public Task<RunView> Cancel(Guid runId, Guid by) => CallAsync(async () =>
     {
         var view = await grains.GetGrain<IRunGrain>(runId).Cancel(by);
-        if (_runs.TryGetValue(runId, out var ticket))
+        if (_ledger.Run(runId) is not null)
         {
-            if (ticket.Run.Lease is null)
-            {
-                _runs.Remove(runId);
-            }
-            else
-            {
-                ticket.Cancelled = true;
-                ticket.Run = ticket.Run with { Stopping = true };
-            }
+            _ledger.Cancel(runId);
             await RescheduleAsync();
         }
         return view;
     });
 
-    public Task<RunView> Resume(Guid runId, Guid by) => PublishingAsync(async () =>
+    public Task<RunView> Resume(Guid runId, Guid by) => CallAsync(async () =>
     {
         ThrowIfTooManyWaiting(by);
-        var view = await grains.GetGrain<IRunGrain>(runId).Reopen(by);
-        _runs[runId] = Ticket.From(view);
+        var grain = grains.GetGrain<IRunGrain>(runId);
+        var view = await grain.Reopen(by);
+        _ledger.Admit(PoolEntries.From(view));
         await RescheduleAsync();
-        return await grains.GetGrain<IRunGrain>(runId).Get() ?? view;
+        return await grain.Get() ?? view;
     });
+
+    /// <summary>
+    /// Runs one of the pool's calls: first what fell due since the pool last looked, then the call itself; then, also
+    /// when it fails part of the way, publishes the view it leaves and sets the next wake-up.
+    /// </summary>
+    private async Task<T> CallAsync<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            if (_behind || _ledger.WakeAt <= clock.GetUtcNow())
+            {
+                await LookAsync();
+            }
+            return await call();
+        }
+        finally
+        {
+            Publish();
+            SetWakeUp();
+        }
+    }
+
+    /// <summary>The timer: the pool wakes up when something fell due, with no call to catch it up.</summary>
+    private Task WakeAsync(CancellationToken cancellationToken) => CallAsync(() => Task.FromResult(true));
+
+    /// <summary>Marks the nodes that stopped beating as lost, fails runs past the lab's time bound, and runs the policy again.</summary>
+    private async Task LookAsync()
+    {
+        _behind = true;
+        var now = clock.GetUtcNow();
+        foreach (var node in _ledger.Silent(now))
+        {
+            LogNodeLost(node.Name, node.LastSeen);
+            await AppendAsync(new NodeLost(node.Name, node.LastSeen, now));
+        }
+        await FailOverTimeAsync(now);
+        await RescheduleAsync();
+        _behind = false;
+    }
+
+    private void SetWakeUp()
+    {
+        var now = clock.GetUtcNow();
+        var at = _behind ? now + RetryAfter : _ledger.WakeAt;
+        if (at is null)
+        {
+            _timer!.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            return;
+        }
+        // Due already: what fell due could not be done (a run refused to fail, an inconsistent pool); try again shortly.
+        var due = at.Value > now ? at.Value - now : RetryAfter;
+        // Grain timers count whole milliseconds: round up, so the pool never wakes a moment too early and finds nothing due.
+        _timer!.Change(TimeSpan.FromMilliseconds(Math.Ceiling(Math.Min(due.TotalMilliseconds, LongestWait.TotalMilliseconds))), Timeout.InfiniteTimeSpan);
+    }
 
     /// <summary>
     /// A member may have only so many runs waiting at once, the same number for everyone: each one costs the scheduler
@@ -164,7 +187,7 @@ public sealed partial class PoolGrain(
     /// </summary>
     private void ThrowIfTooManyWaiting(Guid member)
     {
-        var waiting = _runs.Values.Count(t => t.SubmittedBy == member && t.Run.Lease is null);
+        var waiting = _ledger.WaitingOf(member);
         var most = bounds.Value.MaxQueuedRunsPerMember;
         if (waiting >= most)
         {
@@ -174,21 +197,6 @@ public sealed partial class PoolGrain(
         }
     }
 
-    /// <summary>Marks the nodes that stopped beating as lost, fails runs past the lab's time bound, and runs the policy again; answers how many nodes were lost.</summary>
-    private Task TickAsync(CancellationToken cancellationToken) => PublishingAsync(async () =>
-    {
-        var now = clock.GetUtcNow();
-        var lost = _nodes.Values.Where(n => n.Alive && now - n.LastSeen > options.Value.HeartbeatTimeout).ToList();
-        foreach (var node in lost)
-        {
-            LogNodeLost(node.Name, node.LastSeen);
-            await AppendAsync(new NodeLost(node.Name, node.LastSeen, now));
-        }
-        await FailOverTimeAsync(now);
-        await RescheduleAsync();
-        return lost.Count;
-    });
-
     /// <summary>
     /// Fails every run that has held devices longer than the lab's bound (all its placements together) and takes its
     /// lease away: its worker, no longer told to run it, stops it.
@@ -196,17 +204,17 @@ public sealed partial class PoolGrain(
     private async Task FailOverTimeAsync(DateTimeOffset now)
     {
         var bound = bounds.Value.MaxRunTime;
-        foreach (var (id, ticket) in _runs.Where(r => !r.Value.Cancelled && r.Value.HeldAt(now) > bound).ToList())
+        foreach (var run in _ledger.OverTime(now))
         {
-            LogOverTime(id, ticket.HeldAt(now));
+            LogOverTime(run.Id, run.HeldAt(now));
             try
             {
-                await grains.GetGrain<IRunGrain>(id).Fail($"ran longer than the lab's bound of {LabBounds.Describe(bound)}");
-                _runs.Remove(id);
+                await grains.GetGrain<IRunGrain>(run.Id).Fail($"ran longer than the lab's bound of {LabBounds.Describe(bound)}");
+                _ledger.Remove(run.Id, now);
             }
             catch (LabRefusedException e)
             {
-                LogDecisionRefused(id, "Fail", e.Message);
+                LogDecisionRefused(run.Id, "Fail", e.Message);
             }
         }
     }
@@ -215,72 +223,58 @@ public sealed partial class PoolGrain(
     /// Records the node; only a node joining, coming back, changing its devices or restarting its worker is an event. A
     /// restarted worker runs nothing it ran before: its runs are requeued at once, to resume from their checkpoints.
     /// </summary>
-    private async Task<bool> SeeNodeAsync(NodeHeartbeat heartbeat, DateTimeOffset now)
+    private async Task<bool> SeeNodeAsync(NodeHeartbeat heartbeat)
     {
-        _nodes.TryGetValue(heartbeat.Node, out var known);
-        var restarted = known?.Incarnation is { } was && heartbeat.Incarnation is { } current && was != current;
-        if (known is not null && known.Alive && !restarted && known.Devices.SequenceEqual(heartbeat.Devices))
+        var now = clock.GetUtcNow();
+        if (_ledger.Heard(NodeOf(heartbeat.Node, heartbeat.Devices), heartbeat.Incarnation, now) &&
+            _details.TryGetValue(heartbeat.Node, out var known) && known.Devices.SequenceEqual(heartbeat.Devices))
         {
-            known.LastSeen = now;
-            known.WorkerUrl = heartbeat.WorkerUrl;
-            known.Incarnation ??= heartbeat.Incarnation;
+            _details[heartbeat.Node] = known with { WorkerUrl = heartbeat.WorkerUrl };
             return false;
         }
-        await AppendAsync(new NodeJoined(heartbeat.Node, heartbeat.Devices, heartbeat.WorkerUrl, now, heartbeat.Incarnation));
-        if (restarted)
+        // A live node's leases are voided only by its worker restarting; a lost node's by its silence.
+        var reason = _ledger.Node(heartbeat.Node) is { Alive: true } ? $"its worker on {heartbeat.Node} restarted" : null;
+        foreach (var requeue in await AppendAsync(new NodeJoined(heartbeat.Node, heartbeat.Devices, heartbeat.WorkerUrl, now, heartbeat.Incarnation)))
         {
-            await RequeueLeasesAsync(heartbeat.Node, $"its worker on {heartbeat.Node} restarted");
+            await ApplyAsync(requeue, reason);
         }
         return true;
     }
 
-    /// <summary>Ends every lease on <paramref name="node"/> and puts its runs back in the queue.</summary>
-    private async Task RequeueLeasesAsync(string node, string reason)
-    {
-        foreach (var (id, ticket) in _runs.Where(r => r.Value.Run.Lease?.Node == node).ToList())
-        {
-            await RequeueAsync(id, ticket, reason);
-        }
-    }
-
-    /// <summary>Ends the run's lease and puts it back in the queue (a run already over only gives its devices back).</summary>
-    private async Task RequeueAsync(Guid id, Ticket ticket, string reason)
-    {
-        var requeued = await grains.GetGrain<IRunGrain>(id).Requeue(reason);
-        if (RunRules.IsOver(requeued.Status))
-        {
-            _runs.Remove(id);
-        }
-        else
-        {
-            ticket.Requeue(requeued, clock.GetUtcNow());
-        }
-    }
-
-    /// <summary>Passes one report of a node's worker to its run; returns whether the pool changed (a lease ended).</summary>
+    /// <summary>
+    /// Takes in one report of a node's worker; returns whether the pool changed (a lease ended). The heartbeat endpoint
+    /// has recorded the reports that do not end a lease with their runs already: from those the pool only learns how
+    /// far each run is, for its estimated end.
+    /// </summary>
     private async Task<bool> RecordAsync(string node, RunReport report)
     {
-        if (!_runs.TryGetValue(report.RunId, out var ticket) || ticket.Run.Lease?.Node != node || ticket.Attempt != report.Attempt)
+        if (!_ledger.Holds(node, report.RunId, report.Attempt))
         {
             return false; // a report of a lease that is already over (requeued, or a late duplicate): nothing to change
         }
-        var run = grains.GetGrain<IRunGrain>(report.RunId);
-        try
+        var now = clock.GetUtcNow();
+        if (!report.EndsLease)
         {
-            if (!report.EndsLease)
+            if (report.Kind == RunReportKind.Started)
             {
-                var view = await run.Record(report);
-                ticket.Observe(view, report, clock.GetUtcNow());
-                return false;
-            }
-            var ended = await run.End(report);
-            if (RunRules.IsOver(ended.Status))
-            {
-                _runs.Remove(report.RunId);
+                _ledger.Started(report.RunId, report.Attempt, report.Step, now);
             }
             else
             {
-                ticket.Requeue(ended, clock.GetUtcNow());
+                _ledger.Progressed(report.RunId, report.Attempt, report.Step, now);
+            }
+            return false;
+        }
+        try
+        {
+            var ended = await grains.GetGrain<IRunGrain>(report.RunId).End(report);
+            if (RunRules.IsOver(ended.Status))
+            {
+                _ledger.Remove(report.RunId, clock.GetUtcNow());
+            }
+            else
+            {
+                _ledger.Requeue(report.RunId, clock.GetUtcNow());
             }
             return true;
         }
@@ -291,15 +285,13 @@ public sealed partial class PoolGrain(
         }
     }
 
-    /// <summary>Runs the policy on the pool as it is now and applies its decisions, each one recorded in the run's stream first.</summary>
+    /// <summary>Runs the policy on the pool as it is now and applies its decisions in order.</summary>
     private async Task RescheduleAsync()
     {
-        var now = clock.GetUtcNow();
-        var nodes = _nodes.Values.Select(n => n.ToPoolNode()).ToList();
         Schedule schedule;
         try
         {
-            schedule = _scheduler.Decide(new PoolState(now, nodes, [.. _runs.Values.Select(t => t.Run)]));
+            schedule = _ledger.Decide(clock.GetUtcNow());
         }
         catch (ArgumentException e)
         {
@@ -309,54 +301,96 @@ public sealed partial class PoolGrain(
         }
         foreach (var decision in schedule.Decisions)
         {
-            if (!_runs.TryGetValue(decision.Run, out var ticket))
+            if (_ledger.Run(decision.Run) is not null && !await ApplyAsync(decision))
             {
-                continue;
-            }
-            var run = grains.GetGrain<IRunGrain>(decision.Run);
-            try
-            {
-                switch (decision)
-                {
-                    case RequeueRun requeue:
-                        LogRequeued(decision.Run, requeue.Node);
-                        await RequeueAsync(decision.Run, ticket, $"node {requeue.Node} stopped heart-beating");
-                        break;
-                    case ReserveNode reserve:
-                        ticket.Run = ticket.Run with { ReservedNode = reserve.Node };
-                        break;
-                    case PreemptRun preempt:
-                        await run.Preempt(preempt.Node);
-                        ticket.Run = ticket.Run with { Stopping = true };
-                        break;
-                    case StartRun start:
-                        var placed = await run.Place(start.Node, start.Devices.ToArray(), ticket.Attempt + 1);
-                        ticket.Attempt = placed.Attempts;
-                        ticket.Run = ticket.Run with { Lease = new RunLease(start.Node, start.Devices, now), ReservedNode = null };
-                        break;
-                }
-            }
-            catch (LabRefusedException e)
-            {
-                // The run changed under the pool (cancelled meanwhile): take it as it now is.
-                LogDecisionRefused(decision.Run, decision.GetType().Name, e.Message);
-                var current = await run.Get();
-                if (current is null || RunRules.IsOver(current.Status) && current.Node is null)
-                {
-                    _runs.Remove(decision.Run);
-                }
+                return;
             }
         }
-        _schedule = schedule;
     }
 
-    private NodeOrders OrdersFor(string node) => new(node, [.. _runs.Values
-        .Where(t => t.Run.Lease?.Node == node)
-        .Select(t => new RunOrder(t.Run.Id, t.Attempt, t.Config, t.Run.Lease!.Value.Devices.ToArray(), t.Run.Stopping || t.Cancelled))]);
-
-    private async Task AppendAsync(object change)
+    /// <summary>
+    /// Applies one decision: recorded in the run's stream first, then in the ledger. Answers false when the decision does
+    /// not fit the pool (a fault of the policy: none of the rest of its schedule is applied).
+    /// </summary>
+    private async Task<bool> ApplyAsync(Decision decision, string? requeueReason = null)
     {
         var now = clock.GetUtcNow();
+        try
+        {
+            _ledger.Check(decision, now);
+        }
+        catch (InvalidOperationException e)
+        {
+            LogInconsistent(e.Message);
+            return false;
+        }
+        var run = grains.GetGrain<IRunGrain>(decision.Run);
+        try
+        {
+            switch (decision)
+            {
+                case RequeueRun requeue:
+                    LogRequeued(decision.Run, requeue.Node);
+                    await run.Requeue(requeueReason ?? $"node {requeue.Node} stopped heart-beating");
+                    break;
+                case PreemptRun preempt:
+                    await run.Preempt(preempt.Node);
+                    break;
+                case StartRun start:
+                    await run.Place(start.Node, start.Devices.ToArray(), _ledger.Run(decision.Run)!.Attempt + 1);
+                    break;
+            }
+            // A reservation is kept in the ledger only: a restarted pool reserves again if the run still needs it.
+            _ledger.Apply(decision, now);
+        }
+        catch (LabRefusedException e)
+        {
+            // The run changed under the pool (cancelled meanwhile): take it as it now is.
+            LogDecisionRefused(decision.Run, decision.GetType().Name, e.Message);
+            var current = await run.Get();
+            if (current is null || RunRules.IsOver(current.Status) && current.Node is null)
+            {
+                _ledger.Remove(decision.Run, now);
+            }
+        }
+        return true;
+    }
+
+    private NodeOrders OrdersFor(string node) => new(node, [.. _ledger.LeasedOn(node)
+        .Select(r => new RunOrder(r.Id, r.Attempt, r.Config, r.Run.Lease!.Value.Devices.ToArray(), r.Run.Stopping))]);
+
+    private void Publish() => _published = Snapshot();
+
+    private PoolView Snapshot()
+    {
+        var leased = _ledger.Runs.Where(r => r.Run.Lease is not null).ToList();
+        var nodes = _ledger.Nodes
+            .OrderBy(n => n.Name, StringComparer.Ordinal)
+            .Select(n => new NodeView(n.Name, _details[n.Name].Devices, n.FirstSeen, n.LastSeen, n.Alive,
+                leased.Where(r => r.Run.Lease!.Value.Node == n.Name).Sum(r => r.Run.Lease!.Value.Devices.Count), _details[n.Name].WorkerUrl))
+            .ToList();
+        var live = nodes.Where(n => n.Alive).Sum(n => n.Devices.Count);
+        var inUse = nodes.Where(n => n.Alive).Sum(n => n.DevicesInUse);
+        var running = leased
+            .Select(r => (r.Run, Lease: r.Run.Lease!.Value))
+            .OrderBy(r => r.Lease.Node, StringComparer.Ordinal).ThenBy(r => r.Lease.StartedAt)
+            .Select(r => new LeaseView(r.Run.Id, r.Run.Idea, r.Lease.Node, r.Lease.Devices.ToArray(), r.Lease.StartedAt, r.Run.Stopping))
+            .ToList();
+        var schedule = _ledger.LastSchedule;
+        var queue = (schedule?.Waiting ?? [])
+            .Select(w => (Wait: w, Entry: _ledger.Run(w.Run)))
+            .Where(x => x.Entry is not null)
+            .Select(x => new QueuedRunView(x.Wait.Run, x.Entry!.Run.Idea, x.Wait.Devices, Kinds.Name(x.Entry.Run.Kind), x.Entry.Run.SubmittedAt, x.Wait.Describe(), x.Wait.EstimatedStart))
+            .ToList();
+        var shares = (schedule?.Shares ?? [])
+            .Select(s => new IdeaShareView(s.Idea, s.Weight, s.Demand, s.Allocated, Math.Round(s.FairShare, 3)))
+            .ToList();
+        return new PoolView(nodes, live, inUse, live == 0 ? 0 : Math.Round((double)inUse / live, 4), running, queue, shares);
+    }
+
+    /// <summary>Appends a change to the pool's own stream, then applies it; answers the leases it voided.</summary>
+    private async Task<IReadOnlyList<RequeueRun>> AppendAsync(object change)
+    {
         await using var session = store.LightweightSession();
         if (_streamVersion == 0)
         {
@@ -368,23 +402,25 @@ public sealed partial class PoolGrain(
         }
         await session.SaveChangesAsync();
         _streamVersion++;
-        Apply(change, now);
+        return Apply(change);
     }
 
-    private void Apply(object change, DateTimeOffset now)
+    private IReadOnlyList<RequeueRun> Apply(object change)
     {
         switch (change)
         {
             case NodeJoined joined:
-                var firstSeen = _nodes.TryGetValue(joined.Node, out var known) ? known.FirstSeen : joined.At;
-                _nodes[joined.Node] = new NodeState(joined.Node, joined.Devices, firstSeen) { LastSeen = now, Alive = true, WorkerUrl = joined.WorkerUrl, Incarnation = joined.Incarnation };
-                break;
-            case NodeLost lost when _nodes.TryGetValue(lost.Node, out var node):
-                node.Alive = false;
-                node.LastSeen = lost.LastSeen;
+                _details[joined.Node] = new NodeDetails(joined.Devices, joined.WorkerUrl);
+                return _ledger.Join(NodeOf(joined.Node, joined.Devices), joined.Incarnation, joined.At);
+            case NodeLost lost when _ledger.Node(lost.Node) is not null:
+                _ledger.Lose(lost.Node, lost.LastSeen);
                 break;
         }
+        return [];
     }
+
+    private static PoolNode NodeOf(string name, IReadOnlyList<DeviceView> devices) =>
+        new(name, Kinds.Of(devices[0].Kind) ?? DeviceKind.Cpu, devices.Count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Node {Node} stopped heart-beating (last seen {LastSeen}); its runs are requeued")]
     private partial void LogNodeLost(string node, DateTimeOffset lastSeen);
@@ -392,7 +428,7 @@ public sealed partial class PoolGrain(
     [LoggerMessage(Level = LogLevel.Error, Message = "The pool's state is inconsistent; no decisions until it changes: {Reason}")]
     private partial void LogInconsistent(string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Run {Run} requeued: its node {Node} is gone")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {Run} requeued: its lease on {Node} is void")]
     private partial void LogRequeued(Guid run, string node);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A {Kind} report of run {Run} was refused: {Reason}")]
@@ -404,16 +440,6 @@ public sealed partial class PoolGrain(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Decision {Decision} for run {Run} was refused: {Reason}")]
     private partial void LogDecisionRefused(Guid run, string decision, string reason);
 
-    private sealed class NodeState(string name, IReadOnlyList<DeviceView> devices, DateTimeOffset firstSeen)
-    {
-        public string Name { get; } = name;
-        public IReadOnlyList<DeviceView> Devices { get; } = devices;
-        public DateTimeOffset FirstSeen { get; } = firstSeen;
-        public DateTimeOffset LastSeen { get; set; }
-        public bool Alive { get; set; }
-        public string? WorkerUrl { get; set; }
-        public Guid? Incarnation { get; set; }
-
-        public PoolNode ToPoolNode() => new(Name, Kinds.Of(Devices[0].Kind) ?? DeviceKind.Cpu, Devices.Count, Alive);
-    }
+    /// <summary>What a node's worker says of its devices and where it listens: shown in the pool view, not used to decide.</summary>
+    private sealed record NodeDetails(IReadOnlyList<DeviceView> Devices, string? WorkerUrl);
 }

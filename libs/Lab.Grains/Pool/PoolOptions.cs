@@ -1,3 +1,4 @@
+using Lab.Contracts;
 using Lab.Contracts.Pool;
 using Lab.Scheduling;
 
@@ -10,9 +11,6 @@ public sealed class PoolOptions
 
     /// <summary>A node that has not heart-beaten for this long loses its leases; its runs are requeued.</summary>
     public TimeSpan HeartbeatTimeout { get; set; } = PoolRules.HeartbeatTimeout;
-
-    /// <summary>How often the pool checks for silent nodes and runs its policy even when nothing was reported.</summary>
-    public TimeSpan Tick { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>See <see cref="SchedulingOptions.MinRunTime"/>.</summary>
     public TimeSpan MinRunTime { get; set; } = SchedulingOptions.Default.MinRunTime;
@@ -28,5 +26,13 @@ public sealed class PoolOptions
         MinRunTime = MinRunTime,
         PreemptAfter = PreemptAfter,
         ReservationAfter = ReservationAfter,
+    };
+
+    /// <summary>The pool's ledger under these knobs and the lab's bound on a run's time.</summary>
+    public LedgerOptions ToLedger(LabBounds bounds) => new()
+    {
+        Policy = ToScheduling(),
+        HeartbeatTimeout = HeartbeatTimeout,
+        MaxRunTime = bounds.MaxRunTime,
     };
 }

@@ -1,6 +1,6 @@
 namespace Lab.Scheduling.Simulation;
 
-/// <summary>A run inside the simulator: its state for the policy, its progress and its accounting.</summary>
+/// <summary>A run inside the simulator: its entry in the pool's ledger, the work it has done, and its accounting.</summary>
 internal sealed class SimulatedRun(int index, WorkloadRun spec, int idea)
 {
     /// <summary>Position in the workload.</summary>
@@ -10,22 +10,11 @@ internal sealed class SimulatedRun(int index, WorkloadRun spec, int idea)
 
     public int Idea { get; } = idea;
 
-    public PoolRun State { get; set; } = null!;
-
-    /// <summary>Position in the simulator's list of admitted, unfinished runs; -1 when not there.</summary>
-    public int ActiveSlot { get; set; } = -1;
-
-    /// <summary>Bumped whenever a lease ends, so events scheduled for an earlier lease are ignored.</summary>
-    public int Attempt { get; set; }
+    /// <summary>The run in the pool's ledger, once admitted.</summary>
+    public LedgerRun? Entry { get; set; }
 
     /// <summary>Work saved in its last checkpoint.</summary>
     public TimeSpan Saved { get; set; }
-
-    public int LeaseNode { get; set; } = -1;
-
-    public DeviceSet LeaseDevices { get; set; }
-
-    public TimeSpan LeaseStart { get; set; }
 
     public TimeSpan? StopRequestedAt { get; set; }
 
@@ -49,7 +38,10 @@ internal sealed class SimulatedRun(int index, WorkloadRun spec, int idea)
 
     public List<LeaseSpan> Leases { get; } = [];
 
-    public bool Leased => LeaseNode >= 0;
+    public RunLease? Lease => FinishedAt is null ? Entry?.Run.Lease : null;
+
+    /// <summary>Whether an event scheduled for lease <paramref name="attempt"/> is still about the lease it holds.</summary>
+    public bool Holds(int attempt) => Lease is not null && Entry!.Attempt == attempt;
 
     /// <summary>What its author expects it still needs, told to the policy.</summary>
     public TimeSpan? RemainingEstimate =>
@@ -69,7 +61,7 @@ internal sealed class SimulatedRun(int index, WorkloadRun spec, int idea)
         Spec.SubmitAt,
         FirstStartAt,
         FinishedAt,
-        FinishedAt is null && !Leased && ActiveSlot >= 0 ? TimeSpan.FromTicks(Math.Max(LongestWait.Ticks, (end - WaitingSince).Ticks)) : LongestWait,
+        FinishedAt is null && Entry is not null && Lease is null ? TimeSpan.FromTicks(Math.Max(LongestWait.Ticks, (end - WaitingSince).Ticks)) : LongestWait,
         TimeSpan.FromTicks(DeviceTicks),
         LostWork,
         CheckpointTime,

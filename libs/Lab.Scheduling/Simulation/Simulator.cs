@@ -3,9 +3,10 @@ using System.Diagnostics;
 namespace Lab.Scheduling.Simulation;
 
 /// <summary>
-/// Replays a workload against the policy in simulated time, as the pool grain would run it: every arrival,
-/// finish, checkpoint-and-step-aside, node loss or return, and every <see cref="Schedule.WakeAt"/> leads to a
-/// <see cref="PoolScheduler.Decide"/> call whose decisions are checked and applied. Deterministic: the same
+/// Replays a workload against the policy in simulated time, as the pool grain runs it: the pool is the same
+/// <see cref="PoolLedger"/> the grain keeps, and the simulator plays the workers and the nodes around it. Every arrival,
+/// finish, checkpoint-and-step-aside, node loss or return, and every <see cref="PoolLedger.WakeAt"/> leads to a
+/// <see cref="PoolLedger.Decide"/> call whose decisions the ledger checks and applies. Deterministic: the same
 /// workload and options give the same report (but for the optional wall-clock timing).
 /// </summary>
 public static class Simulator
@@ -23,15 +24,9 @@ internal sealed class Simulation
 
     private readonly Workload _workload;
     private readonly SimulationOptions _options;
-    private readonly PoolScheduler _scheduler;
-    private readonly List<PoolNode> _nodes;
-    private readonly Dictionary<string, int> _nodeIndex = new(StringComparer.Ordinal);
-    private readonly ulong[] _used;
+    private readonly PoolLedger _ledger;
     private readonly SimulatedRun[] _runs;
     private readonly Dictionary<Guid, int> _runIndex = [];
-    private readonly List<PoolRun> _active = [];
-    private readonly List<SimulatedRun> _activeRuns = [];
-    private readonly Dictionary<Guid, double> _weights = [];
     private readonly PriorityQueue<Event, (long Ticks, long Sequence)> _events = new();
     private readonly PoolMeter _meter;
     private readonly int[] _held;
@@ -50,21 +45,21 @@ internal sealed class Simulation
     {
         _workload = workload;
         _options = options;
-        _scheduler = new PoolScheduler(policy);
-        _nodes = [.. workload.Nodes];
-        _used = new ulong[_nodes.Count];
-        for (var i = 0; i < _nodes.Count; i++)
-        {
-            _nodeIndex.Add(_nodes[i].Name, i);
-        }
         var ideaIndex = new Dictionary<Guid, int>();
         var weights = new double[workload.Ideas.Count];
         for (var i = 0; i < workload.Ideas.Count; i++)
         {
-            var idea = workload.Ideas[i];
-            ideaIndex.Add(idea.Id, i);
-            _weights[idea.Id] = idea.Weight;
-            weights[i] = idea.Weight;
+            ideaIndex.Add(workload.Ideas[i].Id, i);
+            weights[i] = workload.Ideas[i].Weight;
+        }
+        _ledger = new PoolLedger(new LedgerOptions { Policy = policy, Weights = workload.Ideas.ToDictionary(i => i.Id, i => i.Weight) });
+        foreach (var node in workload.Nodes)
+        {
+            _ledger.Join(node, null, Epoch);
+            if (!node.Alive)
+            {
+                _ledger.Lose(node.Name, Epoch);
+            }
         }
         _runs = new SimulatedRun[workload.Runs.Count];
         for (var i = 0; i < _runs.Length; i++)
@@ -80,7 +75,7 @@ internal sealed class Simulation
         }
         foreach (var outage in workload.Outages)
         {
-            var node = _nodeIndex[outage.Node];
+            var node = workload.Nodes.Select((n, i) => (n.Name, i)).Single(n => n.Name == outage.Node).i;
             Schedule(outage.At, new Event(EventKind.NodeDown, node, 0));
             Schedule(outage.At + outage.Duration, new Event(EventKind.NodeUp, node, 0));
         }
@@ -115,7 +110,9 @@ internal sealed class Simulation
         return Report();
     }
 
-    // ---- Events ----
+    private DateTimeOffset Now => Epoch + _now;
+
+    // ---- Events: what the workers and the nodes do ----
 
     private enum EventKind
     {
@@ -127,6 +124,7 @@ internal sealed class Simulation
         Wake,
     }
 
+    /// <param name="Attempt">For a run's event, the lease it was scheduled for (a later lease ignores it).</param>
     private readonly record struct Event(EventKind Kind, int Target, int Attempt);
 
     private void Schedule(TimeSpan at, Event e) => _events.Enqueue(e, (at.Ticks, _sequence++));
@@ -138,26 +136,32 @@ internal sealed class Simulation
             case EventKind.Arrival:
                 Admit(_runs[e.Target]);
                 break;
-            case EventKind.Finish when _runs[e.Target] is { Leased: true } run && run.Attempt == e.Attempt:
-                EndLease(run, LeaseEnd.Finished);
+            case EventKind.Finish when _runs[e.Target] is var run && run.Holds(e.Attempt):
+                EndLease(run, run.Lease!.Value, LeaseEnd.Finished);
+                _ledger.Remove(run.Spec.Id, Now);
                 run.FinishedAt = _now;
-                Deactivate(run);
+                _wanted[run.Idea] -= run.Spec.Devices;
                 _finished++;
                 break;
-            case EventKind.SteppedAside when _runs[e.Target] is { Leased: true, StopRequestedAt: { } asked } run && run.Attempt == e.Attempt:
+            case EventKind.SteppedAside when _runs[e.Target] is { StopRequestedAt: { } asked } run && run.Holds(e.Attempt):
                 // The checkpoint holds all work up to the request: nothing is lost.
-                run.Saved += asked - run.LeaseStart;
+                var lease = run.Lease!.Value;
+                run.Saved += asked - (lease.StartedAt - Epoch);
                 run.CheckpointTime += _now - asked;
-                EndLease(run, LeaseEnd.Preempted);
+                EndLease(run, lease, LeaseEnd.Preempted);
                 run.Preemptions++;
                 _preemptions++;
-                Requeue(run);
+                _ledger.Requeue(run.Spec.Id, Now);
+                Requeued(run);
                 break;
             case EventKind.NodeDown:
-                _nodes[e.Target] = _nodes[e.Target] with { Alive = false };
+                _ledger.Lose(_workload.Nodes[e.Target].Name, Now);
                 break;
             case EventKind.NodeUp:
-                _nodes[e.Target] = _nodes[e.Target] with { Alive = true };
+                foreach (var requeue in _ledger.Join(_workload.Nodes[e.Target], null, Now))
+                {
+                    Apply(requeue);
+                }
                 break;
             default:
                 break; // a wake-up, or an event for a lease that has ended
@@ -167,78 +171,52 @@ internal sealed class Simulation
     private void Admit(SimulatedRun run)
     {
         var spec = run.Spec;
-        run.State = new PoolRun(spec.Id, spec.Idea, Epoch + spec.SubmitAt, spec.Devices, spec.Kind)
+        run.Entry = _ledger.Admit(new LedgerRun
         {
-            Estimate = run.RemainingEstimate,
-            QueuedAt = Epoch + _now,
-        };
-        run.WaitingSince = _now;
-        run.ActiveSlot = _active.Count;
-        _active.Add(run.State);
-        _activeRuns.Add(run);
-    }
-
-    private void Deactivate(SimulatedRun run)
-    {
-        var last = _active.Count - 1;
-        var moved = _activeRuns[last];
-        _active[run.ActiveSlot] = _active[last];
-        _activeRuns[run.ActiveSlot] = moved;
-        moved.ActiveSlot = run.ActiveSlot;
-        _active.RemoveAt(last);
-        _activeRuns.RemoveAt(last);
-        run.ActiveSlot = -1;
-    }
-
-    private void SetState(SimulatedRun run, PoolRun state)
-    {
-        run.State = state;
-        _active[run.ActiveSlot] = state;
-    }
-
-    private void EndLease(SimulatedRun run, LeaseEnd ending)
-    {
-        var length = _now - run.LeaseStart;
-        run.DeviceTicks += length.Ticks * run.Spec.Devices;
-        run.Leases.Add(new LeaseSpan(_nodes[run.LeaseNode].Name, run.LeaseDevices, run.LeaseStart, _now, ending));
-        _used[run.LeaseNode] &= ~run.LeaseDevices.Mask;
-        run.LeaseNode = -1;
-        run.StopRequestedAt = null;
-        run.Attempt++;
-    }
-
-    private void Requeue(SimulatedRun run)
-    {
-        SetState(run, run.State with
-        {
-            Lease = null,
-            Stopping = false,
-            ReservedNode = null,
-            QueuedAt = Epoch + _now,
-            Estimate = run.RemainingEstimate,
+            Run = new PoolRun(spec.Id, spec.Idea, Epoch + spec.SubmitAt, spec.Devices, spec.Kind)
+            {
+                Estimate = run.RemainingEstimate,
+                QueuedAt = Now,
+            },
         });
         run.WaitingSince = _now;
+        _wanted[run.Idea] += spec.Devices;
     }
 
-    // ---- Decisions ----
+    private void EndLease(SimulatedRun run, RunLease lease, LeaseEnd ending)
+    {
+        var start = lease.StartedAt - Epoch;
+        run.DeviceTicks += (_now - start).Ticks * run.Spec.Devices;
+        run.Leases.Add(new LeaseSpan(lease.Node, lease.Devices, start, _now, ending));
+        run.StopRequestedAt = null;
+        _held[run.Idea] -= run.Spec.Devices;
+    }
+
+    /// <summary>Back in the queue: its author's estimate, less the work saved, is what the policy is told it still needs.</summary>
+    private void Requeued(SimulatedRun run)
+    {
+        _ledger.Expect(run.Spec.Id, run.RemainingEstimate);
+        run.WaitingSince = _now;
+    }
+
+    // ---- Decisions: the ledger checks and applies them, the simulated workers act on them ----
 
     private void Decide()
     {
-        var state = new PoolState(Epoch + _now, _nodes, _active) { Weights = _weights };
         var started = _options.MeasureDecisionTime ? Stopwatch.GetTimestamp() : 0;
-        var schedule = _scheduler.Decide(state);
+        var schedule = _ledger.Decide(Now);
         if (_options.MeasureDecisionTime)
         {
             _timings.Add(Stopwatch.GetTimestamp() - started);
         }
-        _options.Observer?.Invoke(state, schedule);
+        _options.Observer?.Invoke(_ledger.State(Now), schedule);
         _passes++;
         _decisions += schedule.Decisions.Count;
         foreach (var decision in schedule.Decisions)
         {
             Apply(decision);
         }
-        if (schedule.WakeAt is { } wake && wake - Epoch is var at && at > _now && at != _wake)
+        if (_ledger.WakeAt is { } wake && wake - Epoch is var at && at > _now && at != _wake)
         {
             _wake = at;
             Schedule(at, new Event(EventKind.Wake, 0, 0));
@@ -247,114 +225,61 @@ internal sealed class Simulation
 
     private void Apply(Decision decision)
     {
-        var run = _runs[_runIndex.TryGetValue(decision.Run, out var index) ? index : throw Invalid(decision, "the run is unknown")];
-        if (run.ActiveSlot < 0)
-        {
-            throw Invalid(decision, "the run is not admitted or has finished");
-        }
+        var run = _runIndex.TryGetValue(decision.Run, out var index) ? _runs[index] : null;
+        var lease = run?.Lease;
+        _ledger.Apply(decision, Now);
         switch (decision)
         {
-            case StartRun start:
-                Start(run, start);
+            case StartRun:
+                run!.EndWait(_now);
+                _held[run.Idea] += run.Spec.Devices;
+                Schedule(_now + (run.Spec.Work - run.Saved), new Event(EventKind.Finish, run.Index, run.Entry!.Attempt));
                 break;
-            case PreemptRun when run is { Leased: true, StopRequestedAt: null }:
-                run.StopRequestedAt = _now;
-                SetState(run, run.State with { Stopping = true });
-                Schedule(_now + _options.CheckpointTime, new Event(EventKind.SteppedAside, run.Index, run.Attempt));
+            case PreemptRun:
+                run!.StopRequestedAt = _now;
+                Schedule(_now + _options.CheckpointTime, new Event(EventKind.SteppedAside, run.Index, run.Entry!.Attempt));
                 break;
-            case RequeueRun when run.Leased && !_nodes[run.LeaseNode].Alive:
-                LoseLease(run);
+            case RequeueRun:
+                LoseLease(run!, lease!.Value);
                 break;
-            case ReserveNode reserve when !run.Leased && _nodeIndex.ContainsKey(reserve.Node):
-                SetState(run, run.State with { ReservedNode = reserve.Node });
-                break;
-            default:
-                throw Invalid(decision, run.Leased ? "the run's lease does not allow it" : "the run is waiting");
         }
-    }
-
-    private void Start(SimulatedRun run, StartRun start)
-    {
-        if (run.Leased)
-        {
-            throw Invalid(start, "the run already runs");
-        }
-        if (!_nodeIndex.TryGetValue(start.Node, out var node) || !_nodes[node].Alive)
-        {
-            throw Invalid(start, "the node is not live");
-        }
-        var all = DeviceSet.FirstN(_nodes[node].Devices).Mask;
-        if (start.Devices.Count != run.Spec.Devices || (start.Devices.Mask & ~all) != 0 || (start.Devices.Mask & _used[node]) != 0)
-        {
-            throw Invalid(start, $"devices {start.Devices} are the wrong number, not on the node or leased (leased: {new DeviceSet(_used[node])})");
-        }
-        if (run.Spec.Kind is { } kind && kind != _nodes[node].Kind)
-        {
-            throw Invalid(start, "the node offers another kind of device");
-        }
-        _used[node] |= start.Devices.Mask;
-        run.EndWait(_now);
-        run.LeaseNode = node;
-        run.LeaseDevices = start.Devices;
-        run.LeaseStart = _now;
-        SetState(run, run.State with
-        {
-            Lease = new RunLease(start.Node, start.Devices, Epoch + _now),
-            ReservedNode = null,
-            Stopping = false,
-        });
-        Schedule(_now + (run.Spec.Work - run.Saved), new Event(EventKind.Finish, run.Index, run.Attempt));
     }
 
     /// <summary>The node is gone: work since the last periodic checkpoint is lost; the run waits again.</summary>
-    private void LoseLease(SimulatedRun run)
+    private void LoseLease(SimulatedRun run, RunLease lease)
     {
         var stoppedWorking = run.StopRequestedAt ?? _now;
-        var worked = stoppedWorking - run.LeaseStart;
+        var worked = stoppedWorking - (lease.StartedAt - Epoch);
         var interval = _options.CheckpointInterval;
         var kept = interval > TimeSpan.Zero ? TimeSpan.FromTicks(worked.Ticks / interval.Ticks * interval.Ticks) : worked;
         run.Saved += kept;
         run.LostWork += worked - kept;
         run.CheckpointTime += _now - stoppedWorking;
-        EndLease(run, LeaseEnd.NodeLost);
+        EndLease(run, lease, LeaseEnd.NodeLost);
         run.Requeues++;
         _requeues++;
-        Requeue(run);
+        Requeued(run);
     }
-
-    private InvalidOperationException Invalid(Decision decision, string why) =>
-        new($"At {_now} the policy decided {decision}, but {why}.");
 
     // ---- Measurement ----
 
     private void Observe()
     {
-        Array.Clear(_held);
-        Array.Clear(_wanted);
-        foreach (var run in _activeRuns)
-        {
-            _wanted[run.Idea] += run.Spec.Devices;
-            if (run.Leased)
-            {
-                _held[run.Idea] += run.Spec.Devices;
-            }
-        }
         var live = 0;
-        foreach (var node in _nodes)
+        foreach (var node in _ledger.Nodes)
         {
-            live += node.Alive ? node.Devices : 0;
+            live += node.Alive ? node.Node.Devices : 0;
         }
         _meter.Observe(live, _held, _wanted);
     }
 
     private SimulationReport Report()
     {
-        foreach (var run in _activeRuns)
+        foreach (var run in _runs)
         {
-            if (run.Leased)
+            if (run.Lease is { } lease)
             {
-                run.DeviceTicks += (_now - run.LeaseStart).Ticks * run.Spec.Devices;
-                run.Leases.Add(new LeaseSpan(_nodes[run.LeaseNode].Name, run.LeaseDevices, run.LeaseStart, _now, LeaseEnd.Unfinished));
+                EndLease(run, lease, LeaseEnd.Unfinished);
             }
         }
         var runs = Array.ConvertAll(_runs, r => r.Report(_now));

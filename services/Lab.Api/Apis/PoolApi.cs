@@ -1,4 +1,5 @@
 using Lab.Contracts.Pool;
+using Lab.Grains.Pool;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Lab.Api.Apis;
@@ -24,13 +25,14 @@ public static class PoolApi
     public static async Task<Ok<PoolView>> GetPool(IGrainFactory grains) =>
         TypedResults.Ok(await grains.GetGrain<IPoolGrain>(0).Get());
 
-    public static async Task<Results<Ok<NodeOrders>, ValidationProblem>> Heartbeat(NodeHeartbeat heartbeat, IGrainFactory grains)
+    /// <summary>What the node's runs did goes to their run grains; only what changes the pool goes through the pool grain.</summary>
+    public static async Task<Results<Ok<NodeOrders>, ValidationProblem>> Heartbeat(NodeHeartbeat heartbeat, HeartbeatRouter router)
     {
         var errors = PoolRules.Validate(heartbeat);
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors, title: "The heartbeat was not understood");
         }
-        return TypedResults.Ok(await grains.GetGrain<IPoolGrain>(0).Heartbeat(heartbeat));
+        return TypedResults.Ok(await router.RouteAsync(heartbeat));
     }
 }
