@@ -55,3 +55,32 @@ public sealed class GrainsBenchTests
             figures.GetProperty("cross_over_local").GetDouble(), 2);
     }
 }
+
+/// <summary>The contract of <c>lab bench kb</c>: writes, rebuild and search in a lab of its own, the last line JSON.</summary>
+public sealed class KnowledgeBenchTests
+{
+    [Fact]
+    public async Task The_knowledge_bench_appends_rebuilds_and_searches_and_ends_with_its_figures_as_json()
+    {
+        var result = await LabCommand.RunAsync(["bench", "kb", "--entries", "600", "--seconds", "1", "--concurrency", "4", "--queries", "20", "--json"],
+            new Dictionary<string, string?>(), TimeSpan.FromMinutes(4));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var figures = JsonDocument.Parse(result.Stdout.Trim().Split('\n')[^1]).RootElement;
+        foreach (var figure in new[] { "appends_per_s", "batch_events_per_s", "rebuild_events_per_s", "search_p50_ms", "search_p99_ms" })
+        {
+            Assert.True(figures.GetProperty(figure).GetDouble() > 0, $"{figure} in {figures}");
+        }
+        Assert.True(figures.GetProperty("entries").GetInt32() >= 600, figures.ToString());
+        Assert.True(figures.GetProperty("search_p99_ms").GetDouble() >= figures.GetProperty("search_p50_ms").GetDouble());
+    }
+
+    [Fact]
+    public async Task Too_few_entries_get_an_error_line_and_exit_code_2()
+    {
+        var result = await LabCommand.RunAsync(["bench", "kb", "--entries", "5", "--json"], new Dictionary<string, string?>());
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--entries", result.Stderr, StringComparison.Ordinal);
+    }
+}

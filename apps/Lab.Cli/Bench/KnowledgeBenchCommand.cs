@@ -1,0 +1,62 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Spectre.Console;
+
+namespace Lab.Cli.Bench;
+
+/// <summary><c>lab bench kb</c>: the knowledge base's writes, rebuild and search in a lab of its own.</summary>
+public static class KnowledgeBenchCommand
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public static Command Create()
+    {
+        var json = new Option<bool>("--json") { Description = "End with the figures as one line of JSON." };
+        var entries = new Option<int>("--entries") { Description = "Knowledge entries to search over (ideas, notes, insights).", DefaultValueFactory = _ => 100_000 };
+        var concurrency = new Option<int>("--concurrency") { Description = "Writes in flight at once through the grains.", DefaultValueFactory = _ => 16 };
+        var seconds = new Option<double>("--seconds") { Description = "How long to write through the grains.", DefaultValueFactory = _ => 10 };
+        var queries = new Option<int>("--queries") { Description = "Searches to time.", DefaultValueFactory = _ => 200 };
+        var command = new Command("kb", "Start a lab of its own and measure the knowledge base: appends through the grains (one event a transaction) and in batches, a projection rebuilt from the log, and search over many entries.")
+        {
+            json, entries, concurrency, seconds, queries,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            if (parse.GetValue(entries) is < 100 or > 5_000_000 || parse.GetValue(concurrency) is < 1 or > 256 || parse.GetValue(seconds) is < 0.5 or > 600 || parse.GetValue(queries) is < 1 or > 100_000)
+            {
+                Console.Error.WriteLine(JsonSerializer.Serialize(new { error = "--entries is 100 to 5000000, --concurrency 1 to 256, --seconds 0.5 to 600, --queries 1 to 100000." }));
+                return 2;
+            }
+            var quiet = parse.GetValue(json);
+            var progress = new Progress<string>(line =>
+            {
+                if (!quiet)
+                {
+                    AnsiConsole.MarkupLine($"[grey]…[/] {Markup.Escape(line)}");
+                }
+            });
+            var r = await KnowledgeBench.RunAsync(parse.GetValue(entries), parse.GetValue(concurrency), TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(queries), progress, cancellationToken);
+            if (quiet)
+            {
+                Console.WriteLine(JsonSerializer.Serialize(r, Json));
+                return 0;
+            }
+            var table = new Table().AddColumns("", "figure");
+            table.AddRow("appends through the grains", $"{F(r.AppendsPerS, "0")} /s (p50 {F(r.AppendP50Ms, "0.0")} ms, p99 {F(r.AppendP99Ms, "0.0")} ms)");
+            table.AddRow("batched appends", $"{F(r.BatchEventsPerS, "0")} events/s");
+            table.AddRow("projection rebuild", $"{F(r.RebuildEventsPerS, "0")} events/s");
+            table.AddRow($"search over {r.Entries} entries", $"p50 {F(r.SearchP50Ms, "0.0")} ms, p99 {F(r.SearchP99Ms, "0.0")} ms, max {F(r.SearchMaxMs, "0.0")} ms");
+            AnsiConsole.Write(table);
+            return 0;
+        });
+        return command;
+    }
+
+    private static string F(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
+}
