@@ -43,7 +43,7 @@ public sealed class IdeaGrain(IDocumentStore store, TimeProvider clock, IGrainFa
         await using var session = store.LightweightSession();
         session.Events.StartStream<IdeaSummary>(Id, proposed);
         await session.SaveChangesAsync();
-        _idea = IdeaSummaryProjection.Create(proposed);
+        _idea = IdeaSummary.Fold(null, proposed);
         _idea.Version = 1;
         return _idea.ToView();
     }
@@ -170,7 +170,7 @@ public sealed class IdeaGrain(IDocumentStore store, TimeProvider clock, IGrainFa
         }
         foreach (var change in changes)
         {
-            IdeaSummaryProjection.Evolve(idea, change);
+            IdeaSummary.Fold(idea, (ILabEvent)change);
         }
         idea.Version += changes.Length;
         return idea.ToView();

@@ -52,7 +52,7 @@ public sealed class InsightGrain(IDocumentStore store, TimeProvider clock) : Gra
             citedDeviceSeconds);
         session.Events.StartStream<Insight>(Id, published);
         await session.SaveChangesAsync();
-        _insight = InsightProjection.Create(published);
+        _insight = Insight.Fold(null, published);
         return _insight.ToView();
     }
 

@@ -39,7 +39,7 @@ public sealed class NoteGrain(IDocumentStore store, TimeProvider clock) : Grain,
         var written = new NoteWritten(Id, author, note.Title.Trim(), note.Body, note.AttachedTo, note.AttachedId, clock.GetUtcNow());
         session.Events.StartStream<Note>(Id, written);
         await session.SaveChangesAsync();
-        _note = NoteProjection.Create(written);
+        _note = Note.Fold(null, written);
         _note.Version = 1;
         return _note.ToView();
     }
@@ -64,7 +64,7 @@ public sealed class NoteGrain(IDocumentStore store, TimeProvider clock) : Grain,
             await OnActivateAsync(CancellationToken.None);
             throw new LabRefusedException("The note changed at the same time; nothing was written. Try again.", LabRefusal.Conflict);
         }
-        NoteProjection.Apply(edited, note);
+        Note.Fold(note, edited);
         note.Version++;
         return note.ToView();
     }

@@ -76,7 +76,7 @@ public sealed class ResearcherGrain(IDocumentStore store, TimeProvider clock) : 
         {
             throw new LabRefusedException($"The handle '{join.Handle}' is taken.", LabRefusal.Conflict);
         }
-        _profile = ResearcherProfileProjection.Create(joined);
+        _profile = ResearcherProfile.Fold(null, joined);
         _profile.Version = 1;
         return _profile.ToView();
     }
@@ -109,7 +109,7 @@ public sealed class ResearcherGrain(IDocumentStore store, TimeProvider clock) : 
         {
             throw new LabRefusedException("The invitation was used at the same moment; it cannot be withdrawn.", LabRefusal.Conflict);
         }
-        InvitationProjection.Apply(revoked, invitation);
+        Invitation.Fold(invitation, revoked);
         return invitation.ToView(now);
     }
 

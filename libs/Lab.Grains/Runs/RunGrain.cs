@@ -35,7 +35,7 @@ public sealed class RunGrain(IDocumentStore store, TimeProvider clock, IGrainFac
         await using var session = store.LightweightSession();
         session.Events.StartStream<RunSummary>(Id, submitted);
         await session.SaveChangesAsync();
-        _run = RunSummaryProjection.Create(submitted);
+        _run = RunSummary.Fold(null, submitted);
         _run.Version = 1;
         return _run.ToView(clock.GetUtcNow());
     }
@@ -201,7 +201,7 @@ public sealed class RunGrain(IDocumentStore store, TimeProvider clock, IGrainFac
         {
             foreach (var change in changes)
             {
-                RunSummaryProjection.Evolve(run, change);
+                RunSummary.Fold(run, (ILabEvent)change);
             }
             await using var session = store.LightweightSession();
             session.Events.Append(Id, version + changes.Length, changes);

@@ -47,7 +47,6 @@ public static class DatasetStore
 
     public static void Register(StoreOptions options)
     {
-        options.Events.AddEventType<DatasetUploaded>();
         options.Projections.Add<DatasetProjection>(JasperFx.Events.Projections.ProjectionLifecycle.Inline);
         options.Schema.For<Dataset>().Index(x => x.UploadedAt);
         var content = new Weasel.Postgresql.Tables.Table(ContentTable);
