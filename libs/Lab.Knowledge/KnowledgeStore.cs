@@ -73,6 +73,7 @@ public static class KnowledgeStore
 
         options.Projections.Add<ResearcherProfileProjection>(ProjectionLifecycle.Inline);
         options.Schema.For<ResearcherProfile>().UniqueIndex(x => x.Handle);
+        options.Projections.Add<AccessTokenProjection>(ProjectionLifecycle.Inline);
         options.Schema.For<AccessToken>().UniqueIndex(x => x.Hash).Index(x => x.ResearcherId);
         options.Projections.Add<InvitationProjection>(ProjectionLifecycle.Inline);
         options.Schema.For<Invitation>().UniqueIndex(x => x.Hash).Index(x => x.InvitedBy).Index(x => x.IssuedAt);

@@ -28,9 +28,12 @@ public sealed record ResearcherJoined(
     Story? ILabEvent.Story => new("member-joined", "researcher", ResearcherId, _ => $"@{Handle} joined the lab");
 }
 
-/// <summary>A member created a personal access token (the token itself is never stored).</summary>
+/// <summary>
+/// A member created a personal access token. The token itself is never stored: <paramref name="Hash"/> is the SHA-256 of
+/// its secret, from which the token's read model is rebuilt (events written before it was recorded have none).
+/// </summary>
 [StoredAs("access_token_issued")]
-public sealed record AccessTokenIssued(Guid ResearcherId, Guid TokenId, string TokenName, DateTimeOffset IssuedAt) : IResearcherEvent
+public sealed record AccessTokenIssued(Guid ResearcherId, Guid TokenId, string TokenName, DateTimeOffset IssuedAt, string? Hash = null) : IResearcherEvent
 {
     DateTimeOffset ILabEvent.At => IssuedAt;
     Guid? ILabEvent.Actor => ResearcherId;

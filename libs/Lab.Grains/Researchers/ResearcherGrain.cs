@@ -125,16 +125,9 @@ public sealed class ResearcherGrain(IDocumentStore store, TimeProvider clock) : 
             throw new LabRefusedException($"A preset token starts with '{AccessToken.Prefix}' and has at least {AccessToken.MinimumSecretLength} characters.");
         }
         var secret = presetSecret ?? AccessToken.NewSecret();
-        var token = new AccessToken
-        {
-            Id = Guid.CreateVersion7(),
-            ResearcherId = Id,
-            Name = name.Trim(),
-            Hash = AccessToken.HashOf(secret),
-            IssuedAt = clock.GetUtcNow(),
-        };
-        await AppendAsync(profile, new AccessTokenIssued(Id, token.Id, token.Name, token.IssuedAt), session => session.Store(token));
-        return new IssuedToken(token.Id, token.Name, secret, token.IssuedAt);
+        var issued = new AccessTokenIssued(Id, Guid.CreateVersion7(), name.Trim(), clock.GetUtcNow(), AccessToken.HashOf(secret));
+        await AppendAsync(profile, issued, session => { });
+        return new IssuedToken(issued.TokenId, issued.TokenName, secret, issued.IssuedAt);
     }
 
     public async Task<TokenView> RevokeToken(Guid tokenId, Guid revokedBy)
@@ -151,22 +144,21 @@ public sealed class ResearcherGrain(IDocumentStore store, TimeProvider clock) : 
             return token.ToView();
         }
         var now = clock.GetUtcNow();
-        token.RevokedAt = now;
         var lastAccess = !await query.Query<AccessToken>().AnyAsync(t => t.ResearcherId == Id && t.RevokedAt == null && t.Id != tokenId);
         // A member whose last token goes has left: the invitations they handed out end with their access, in the same
         // transaction (at each invitation's version, so one being used at this moment is either used or revoked).
         var ending = lastAccess
             ? await query.Query<Invitation>().Where(i => i.InvitedBy == Id && i.AcceptedBy == null && i.RevokedAt == null && i.ExpiresAt > now).ToListAsync()
             : [];
-        await AppendAsync(profile, new AccessTokenRevoked(Id, tokenId, revokedBy, now), session =>
+        var revoked = new AccessTokenRevoked(Id, tokenId, revokedBy, now);
+        await AppendAsync(profile, revoked, session =>
         {
-            session.Update(token);
             foreach (var invitation in ending)
             {
                 session.Events.Append(invitation.Id, invitation.Version + 1, new InvitationRevoked(invitation.Id, revokedBy, "its author's access ended", now));
             }
         });
-        return token.ToView();
+        return AccessToken.Fold(token, revoked)!.ToView();
     }
 
     public async Task<IReadOnlyList<TokenView>> Tokens()

@@ -190,8 +190,8 @@ public sealed class RunGrain(IDocumentStore store, TimeProvider clock, IGrainFac
     private static bool IsCurrent(RunSummary run, RunReport report) => run.HoldsLease && report.Attempt == run.Attempts;
 
     /// <summary>
-    /// Appends at the version this grain last saw; a finished run's knowledge entry is written in the same transaction.
-    /// If anything fails, the state is rebuilt from the store, so memory never holds what PostgreSQL does not.
+    /// Appends at the version this grain last saw (a finished run's knowledge entry is projected from the events in the
+    /// same transaction). If anything fails, the state is rebuilt from the store, so memory never holds what PostgreSQL does not.
     /// </summary>
     private async Task<RunView> AppendAsync(params object[] changes)
     {
@@ -205,11 +205,6 @@ public sealed class RunGrain(IDocumentStore store, TimeProvider clock, IGrainFac
             }
             await using var session = store.LightweightSession();
             session.Events.Append(Id, version + changes.Length, changes);
-            if (changes.OfType<RunFinished>().Any())
-            {
-                var idea = await grains.GetGrain<IIdeaGrain>(run.IdeaId).Get();
-                session.Store(RunEntry.From(run, idea?.Title ?? run.IdeaId.ToString()));
-            }
             await session.SaveChangesAsync();
         }
         catch (JasperFx.ConcurrencyException)

@@ -12,6 +12,7 @@ public static class RunsKnowledge
     public static void Register(StoreOptions options)
     {
         options.Projections.Add<RunSummaryProjection>(ProjectionLifecycle.Inline);
+        options.Projections.Add<RunEntryProjection>(ProjectionLifecycle.Inline);
         options.Schema.For<RunSummary>().Index(x => x.IdeaId).Index(x => x.SubmittedAt).Index(x => x.Status);
         options.Schema.For<RunEntry>().DocumentAlias(RunEntryAlias).Index(x => x.IdeaId).Index(x => x.FinishedAt);
     }
