@@ -33,6 +33,9 @@ public abstract class EventSourcedGrain<TState>(IDocumentStore store, string nou
 
     public override Task OnActivateAsync(CancellationToken cancellationToken) => FetchAsync(cancellationToken);
 
+    /// <summary>Reads what the grain keeps beside its state (nothing, unless overridden), whenever the state is fetched.</summary>
+    protected virtual Task FetchAlongsideAsync(IQuerySession session, CancellationToken cancellationToken) => Task.CompletedTask;
+
     /// <summary>Records <paramref name="changes"/> in the grain's stream; the state after them.</summary>
     protected Task<TState> RecordAsync(params ILabEvent[] changes) => RecordAsync(changes, alongside: null);
 
@@ -83,6 +86,7 @@ public abstract class EventSourcedGrain<TState>(IDocumentStore store, string nou
     {
         await using var session = store.QuerySession();
         State = await session.LoadAsync<TState>(Id, cancellationToken);
+        await FetchAlongsideAsync(session, cancellationToken);
     }
 
     private bool IsConflictOnThisStream(Exception e) => e switch

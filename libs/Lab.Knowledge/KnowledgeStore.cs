@@ -65,6 +65,8 @@ public static class KnowledgeStore
         EventLog.Register(options);
         options.Projections.Add<IdeaSummaryProjection>(ProjectionLifecycle.Inline);
         options.Schema.For<IdeaSummary>().DocumentAlias(IdeaAlias).Index(x => x.ProposedAt).Index(x => x.LastActivityAt).Index(x => x.TeamSize);
+        options.Projections.Add<IdeaLinkProjection>(ProjectionLifecycle.Inline);
+        options.Schema.For<IdeaLink>().Index(x => x.ToIdeaId);
 
         options.Projections.Add<NoteProjection>(ProjectionLifecycle.Inline);
         options.Projections.Add<InsightProjection>(ProjectionLifecycle.Inline);

@@ -4,6 +4,7 @@ using Lab.Contracts.Pool;
 using Lab.Contracts.Researchers;
 using Lab.Contracts.Runs;
 using Lab.Knowledge.Datasets;
+using Lab.Knowledge.Ideas;
 using Lab.Knowledge.Researchers;
 using Lab.Knowledge.Runs;
 using Marten;
@@ -24,6 +25,7 @@ public sealed class ProjectionRebuildTests(GrainClusterFixture lab)
         var documents = options.Projections.AllPublishedTypes().Distinct().ToList();
         Assert.Contains(typeof(RunEntry), documents);
         Assert.Contains(typeof(AccessToken), documents);
+        Assert.Contains(typeof(IdeaLink), documents);
         var inline = await ReadAsync(documents);
         Assert.All(documents, type => Assert.NotEmpty(inline[type]));
 
@@ -42,7 +44,7 @@ public sealed class ProjectionRebuildTests(GrainClusterFixture lab)
         {
             await daemon.RebuildProjectionAsync(projection, CancellationToken.None);
         }
-        Assert.Equal(9, projections.Count);
+        Assert.Equal(10, projections.Count);
         var rebuilt = await ReadAsync(documents);
 
         foreach (var type in documents)

@@ -68,7 +68,10 @@ public sealed record TeamMemberLeft(Guid IdeaId, Guid ResearcherId, DateTimeOffs
     Story? ILabEvent.Story => new("team-left", "idea", IdeaId, n => $"{n.Member(ResearcherId)} left the team of {n.Idea(IdeaId)}");
 }
 
-/// <summary>This idea's team asked another idea's team to work together (the link shows on both).</summary>
+/// <summary>
+/// This idea's team asked another idea's team to work together. The one record of the link: it is in the asking idea's
+/// stream, and the other idea's side of the link is derived from it.
+/// </summary>
 [StoredAs("collaboration_requested")]
 public sealed record CollaborationRequested(Guid IdeaId, Guid WithIdeaId, Guid By, DateTimeOffset At) : IIdeaEvent, INews
 {
@@ -76,7 +79,10 @@ public sealed record CollaborationRequested(Guid IdeaId, Guid WithIdeaId, Guid B
     Story? ILabEvent.Story => new("collaboration", "idea", IdeaId, n => $"{n.Member(By)} linked {n.Idea(IdeaId)} with {n.Idea(WithIdeaId)}");
 }
 
-/// <summary>Another idea's team asked this one to work together.</summary>
+/// <summary>
+/// Another idea's team asked this one to work together. No longer written (the request alone records the link); read
+/// from logs written before.
+/// </summary>
 [StoredAs("collaboration_received")]
 public sealed record CollaborationReceived(Guid IdeaId, Guid FromIdeaId, Guid By, DateTimeOffset At) : IIdeaEvent
 {

@@ -8,10 +8,21 @@ namespace Lab.Grains.Ideas;
 
 /// <summary>
 /// One idea and the team around it: the single writer of the idea's stream (see <see cref="EventSourcedGrain{TState}"/>).
-/// Calls to one idea are handled one at a time, so concurrent joins to a team all land, in some order.
+/// Calls to one idea are handled one at a time, so concurrent joins to a team all land, in some order. It never waits on
+/// another idea: a collaboration is one event in the asking idea's stream, from which the asked idea's side is derived.
 /// </summary>
 public sealed class IdeaGrain(IDocumentStore store, TimeProvider clock, IGrainFactory grains) : EventSourcedGrain<IdeaSummary>(store, "idea"), IIdeaGrain
 {
+    /// <summary>The ideas whose teams asked this one to collaborate (their requests are in their streams).</summary>
+    private readonly List<Guid> _linkedBy = [];
+
+    protected override async Task FetchAlongsideAsync(IQuerySession session, CancellationToken cancellationToken)
+    {
+        var links = await IdeaLinks.ToAsync(session, Id, cancellationToken: cancellationToken);
+        _linkedBy.Clear();
+        _linkedBy.AddRange(links.Select(l => l.FromIdeaId));
+    }
+
     public async Task<IdeaView> Propose(ProposeIdea proposal, Guid proposedBy)
     {
         Refusals.ThrowIfAny(IdeaRules.Validate(proposal));
@@ -106,25 +117,37 @@ public sealed class IdeaGrain(IDocumentStore store, TimeProvider clock, IGrainFa
         {
             throw new LabRefusedException("Only a member of this idea's team can ask another team to collaborate; join the team first.", LabRefusal.Forbidden);
         }
-        var other = grains.GetGrain<IIdeaGrain>(otherIdea);
-        if (await other.Get() is null)
+        IdeaSummary? other;
+        await using (var query = Store.QuerySession())
+        {
+            other = await query.LoadAsync<IdeaSummary>(otherIdea);
+        }
+        if (other is null)
         {
             throw new LabRefusedException($"No idea has the id {otherIdea}.", LabRefusal.NotFound);
         }
-        var view = idea.Collaborators.Contains(otherIdea)
-            ? View(idea)
-            : View(await RecordAsync(new CollaborationRequested(Id, otherIdea, by, clock.GetUtcNow())));
-        // Recorded on the other idea too (again, harmlessly, if an earlier attempt got that far).
-        await other.ReceiveCollaboration(Id, by);
+        if (other.Collaborators.Contains(Id))
+        {
+            // The other team asked first: the link exists, recorded in its stream (its notice may still be on the way).
+            await NoticeCollaboration(otherIdea);
+            return View(idea);
+        }
+        if (idea.Collaborators.Contains(otherIdea))
+        {
+            return View(idea);
+        }
+        var view = View(await RecordAsync(new CollaborationRequested(Id, otherIdea, by, clock.GetUtcNow())));
+        grains.GetGrain<IIdeaGrain>(otherIdea).NoticeCollaboration(Id).Ignore();
         return view;
     }
 
-    public async Task ReceiveCollaboration(Guid fromIdea, Guid by)
+    public Task NoticeCollaboration(Guid fromIdea)
     {
-        if (!Existing.Collaborators.Contains(fromIdea))
+        if (!_linkedBy.Contains(fromIdea))
         {
-            await RecordAsync(new CollaborationReceived(Id, fromIdea, by, clock.GetUtcNow()));
+            _linkedBy.Add(fromIdea);
         }
+        return Task.CompletedTask;
     }
 
     private async Task<IdeaView> MoveAsync(IdeaStatus to, Func<IdeaSummary, ILabEvent[]> changes)
@@ -137,7 +160,7 @@ public sealed class IdeaGrain(IDocumentStore store, TimeProvider clock, IGrainFa
         return View(await RecordAsync(changes(idea)));
     }
 
-    private static IdeaView View(IdeaSummary idea) => idea.ToView();
+    private IdeaView View(IdeaSummary idea) => idea.ToView(_linkedBy);
 
     private async Task RequireMemberAsync(Guid researcher)
     {

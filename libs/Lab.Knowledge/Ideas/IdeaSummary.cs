@@ -5,7 +5,8 @@ namespace Lab.Knowledge.Ideas;
 
 /// <summary>
 /// One idea and its team, folded from the idea's stream: the board's row (stored inline), the idea grain's state and the
-/// idea as it was at any moment.
+/// idea as it was at any moment. <see cref="Collaborators"/> holds the links recorded in this idea's stream; the links
+/// other ideas asked for are <see cref="IdeaLink"/>s, which <see cref="ToView"/> adds.
 /// </summary>
 public sealed class IdeaSummary : IStreamState<IdeaSummary>
 {
@@ -26,8 +27,9 @@ public sealed class IdeaSummary : IStreamState<IdeaSummary>
     public int TeamSize { get; set; }
     public long Version { get; set; }
 
-    public IdeaView ToView() => new(Id, Title, Hypothesis, Status, ProposedAt, Version, ProposedBy, Motivation, BuildsOn,
-        StatusNote, Members, FormerMembers, Collaborators, InvitedTo, LastActivityAt);
+    /// <summary>The idea as members read it, with the ideas that asked it to collaborate (<paramref name="linkedBy"/>).</summary>
+    public IdeaView ToView(IEnumerable<Guid> linkedBy) => new(Id, Title, Hypothesis, Status, ProposedAt, Version, ProposedBy, Motivation, BuildsOn,
+        StatusNote, Members, FormerMembers, [.. Collaborators.Concat(linkedBy).Distinct()], InvitedTo, LastActivityAt);
 
     /// <summary>How each event of an idea's stream changes the idea.</summary>
     public static IdeaSummary Fold(IdeaSummary? idea, ILabEvent change)

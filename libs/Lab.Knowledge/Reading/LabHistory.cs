@@ -30,11 +30,18 @@ public static class LabHistory
         return (await DescribeAsync(session, events, cancellationToken), total);
     }
 
-    /// <summary>One idea's history (its life and its team's), oldest first.</summary>
+    /// <summary>One idea's history (its life, its team's, and other teams asking it to collaborate), oldest first.</summary>
     public static async Task<IReadOnlyList<HistoryEntry>> TimelineAsync(IQuerySession session, Guid ideaId, CancellationToken cancellationToken)
     {
-        var events = await session.Events.FetchStreamAsync(ideaId, token: cancellationToken);
-        return await DescribeAsync(session, events, cancellationToken);
+        var own = await session.Events.FetchStreamAsync(ideaId, token: cancellationToken);
+        // Logs written before a request became the link's one record also hold the asked idea's side in its own stream.
+        var toldHere = own.Select(e => e.Data).OfType<CollaborationReceived>().Select(r => r.FromIdeaId).ToHashSet();
+        var asked = (await IdeaLinks.ToAsync(session, ideaId, cancellationToken: cancellationToken))
+            .Where(l => !toldHere.Contains(l.FromIdeaId))
+            .Select(l => l.Sequence)
+            .ToArray();
+        var requests = asked.Length == 0 ? [] : await session.Events.QueryAllRawEvents().Where(e => e.Sequence.IsOneOf(asked)).ToListAsync(cancellationToken);
+        return await DescribeAsync(session, [.. own.Concat(requests).OrderBy(e => e.Sequence)], cancellationToken);
     }
 
     /// <summary>The lab as it was at <paramref name="asOf"/>: every idea folded from its events up to then.</summary>
@@ -45,6 +52,7 @@ public static class LabHistory
             .OrderBy(e => e.Sequence)
             .ToListAsync(cancellationToken);
         var ideas = new Dictionary<Guid, IdeaSummary>();
+        var linkedBy = new Dictionary<Guid, List<Guid>>();
         int members = 0, notes = 0, insights = 0;
         foreach (var e in events)
         {
@@ -64,10 +72,22 @@ public static class LabHistory
                     idea = IdeaSummary.Fold(idea, change);
                     idea.Version = e.Version;
                     ideas[e.StreamId] = idea;
+                    if (change is CollaborationRequested request)
+                    {
+                        (linkedBy.TryGetValue(request.WithIdeaId, out var links) ? links : linkedBy[request.WithIdeaId] = []).Add(request.IdeaId);
+                    }
                     break;
             }
         }
-        return new LabAsOf(asOf, members, notes, insights, [.. ideas.Values.OrderByDescending(i => i.ProposedAt).Select(i => i.ToView())]);
+        return new LabAsOf(asOf, members, notes, insights,
+            [.. ideas.Values.OrderByDescending(i => i.ProposedAt).Select(i => i.ToView(linkedBy.GetValueOrDefault(i.Id) ?? []))]);
+    }
+
+    /// <summary>One idea as it was at <paramref name="asOf"/>, or null when it had not been proposed yet.</summary>
+    public static async Task<IdeaView?> IdeaAsOfAsync(IQuerySession session, Guid ideaId, DateTimeOffset asOf, CancellationToken cancellationToken)
+    {
+        var idea = await session.Events.AggregateStreamAsync<IdeaSummary>(ideaId, timestamp: asOf, token: cancellationToken);
+        return idea?.ToView((await IdeaLinks.ToAsync(session, ideaId, asOf, cancellationToken)).Select(l => l.FromIdeaId));
     }
 
     private static async Task<IReadOnlyList<HistoryEntry>> DescribeAsync(IQuerySession session, IReadOnlyList<IEvent> events, CancellationToken cancellationToken)
