@@ -9,8 +9,8 @@ namespace Lab.Grains;
 /// <list type="number">
 /// <item>Fetch: on activation the state is the stream's state as the store keeps it inline (one read, never a replay).</item>
 /// <item>Decide: a grain method checks the command against <see cref="State"/> and says which events happen.</item>
-/// <item>Append: <see cref="RecordAsync(ILabEvent[])"/> writes them at the version the grain last saw, in one transaction
-/// with whatever else must change with them.</item>
+/// <item>Append: <see cref="RecordAsync(ILabEvent[])"/> writes them at the version the grain last saw, stamped with their own
+/// time, in one transaction with whatever else must change with them.</item>
 /// <item>Evolve: only once they are stored are they folded into the state, by the state's own <c>Fold</c> (the one the
 /// projection and history use), so memory never holds what PostgreSQL does not.</item>
 /// <item>Refuse: if another writer got there first, nothing is written, the state is fetched again, and the caller is
@@ -53,7 +53,7 @@ public abstract class EventSourcedGrain<TState>(IDocumentStore store, string nou
         var version = State?.Version ?? 0;
         await using (var session = store.LightweightSession())
         {
-            var events = changes.Cast<object>().ToArray();
+            var events = changes.Select(session.Events.Stamped).ToArray();
             if (version == 0)
             {
                 session.Events.StartStream<TState>(Id, events);

@@ -36,7 +36,7 @@ public abstract class StreamProjection<TState, TEvent> : SingleStreamProjection<
     public override TState Evolve(TState? snapshot, Guid id, IEvent e) => TState.Fold(snapshot, (ILabEvent)e.Data);
 }
 
-/// <summary>How Lab's events go into the log: under fixed names.</summary>
+/// <summary>How Lab's events go into the log: under fixed names, stamped with their own time.</summary>
 public static class EventLog
 {
     /// <summary>Stores every event type under the name on its record, whatever the type is called.</summary>
@@ -48,4 +48,14 @@ public static class EventLog
         }
     }
 
+    /// <summary>
+    /// The event as it goes into the log, timestamped with its own <see cref="ILabEvent.At"/> (the lab's clock) rather than
+    /// the moment of the write, so that history, time travel and the state folded from the events agree on when it happened.
+    /// </summary>
+    public static IEvent Stamped(this Marten.Events.IEventStoreOperations events, ILabEvent change)
+    {
+        var e = events.BuildEvent(change);
+        e.Timestamp = change.At;
+        return e;
+    }
 }

@@ -25,6 +25,8 @@ public static class KnowledgeStore
         services.AddMarten(options => Configure(options, connectionString))
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup();
+        // One clock: events are stamped by the same TimeProvider the grains decide with.
+        services.ConfigureMarten((provider, options) => options.Events.TimeProvider = provider.GetService<TimeProvider>() ?? TimeProvider.System);
         // After Marten's own start-up work, which creates the tables whose triggers keep the index.
         services.AddHostedService<Reading.SearchIndex.Setup>();
         return services;

@@ -1,5 +1,6 @@
 using Lab.Contracts;
 using Lab.Contracts.Researchers;
+using Lab.Knowledge;
 using Lab.Knowledge.Researchers;
 using Marten;
 
@@ -26,7 +27,7 @@ public sealed class ResearcherGrain(IDocumentStore store, TimeProvider clock) : 
         var now = clock.GetUtcNow();
         var issued = new InvitationIssued(Guid.CreateVersion7(), Id, AccessToken.HashOf(code), now + Invitation.Lifetime, now);
         await RecordAsync([new MemberInvitedSomeone(Id, issued.InvitationId, now)],
-            session => session.Events.StartStream<Invitation>(issued.InvitationId, issued));
+            session => session.Events.StartStream<Invitation>(issued.InvitationId, session.Events.Stamped(issued)));
         return new IssuedInvitation(issued.InvitationId, code, issued.ExpiresAt);
     }
 
@@ -53,7 +54,7 @@ public sealed class ResearcherGrain(IDocumentStore store, TimeProvider clock) : 
             {
                 throw new LabRefusedException("The invitation is unknown, used or expired; ask a member for a new one.", LabRefusal.Forbidden);
             }
-            accept = session => session.Events.Append(invitationId, open.Version + 1, new InvitationAccepted(invitationId, Id, now));
+            accept = session => session.Events.Append(invitationId, open.Version + 1, session.Events.Stamped(new InvitationAccepted(invitationId, Id, now)));
         }
         try
         {
@@ -92,7 +93,7 @@ public sealed class ResearcherGrain(IDocumentStore store, TimeProvider clock) : 
         // Only the invitation's stream changes, at the version read: an invitation being used at this moment is either used or revoked.
         var revoked = new InvitationRevoked(invitationId, revokedBy, revokedBy == Id ? "withdrawn by its author" : "withdrawn by an operator", now);
         await using var session = Store.LightweightSession();
-        session.Events.Append(invitationId, invitation.Version + 1, revoked);
+        session.Events.Append(invitationId, invitation.Version + 1, session.Events.Stamped(revoked));
         try
         {
             await session.SaveChangesAsync();
@@ -150,7 +151,8 @@ public sealed class ResearcherGrain(IDocumentStore store, TimeProvider clock) : 
         {
             foreach (var invitation in ending)
             {
-                session.Events.Append(invitation.Id, invitation.Version + 1, new InvitationRevoked(invitation.Id, revokedBy, "its author's access ended", now));
+                session.Events.Append(invitation.Id, invitation.Version + 1,
+                    session.Events.Stamped(new InvitationRevoked(invitation.Id, revokedBy, "its author's access ended", now)));
             }
         });
         return AccessToken.Fold(token, revoked)!.ToView();

@@ -14,7 +14,8 @@ namespace Lab.Knowledge.Reading;
 
 /// <summary>
 /// The lab's history read straight from its event log: the feed, an idea's timeline, and time travel. Each event tells
-/// its own story (<see cref="ILabEvent.Story"/>); an idea is folded by its own <see cref="IdeaSummary.Fold"/>.
+/// its own story (<see cref="ILabEvent.Story"/>); an idea is folded by its own <see cref="IdeaSummary.Fold"/>. Events
+/// are stamped with their own time, by the lab's clock, so "as of" means the same moment everywhere.
 /// </summary>
 public static class LabHistory
 {
@@ -114,8 +115,8 @@ public static class LabHistory
         var who = names.Member(actor);
         var handle = actor is null ? null : who.TrimStart('@');
         return fact?.Story is { } story
-            ? new HistoryEntry(e.Sequence, e.Timestamp, story.Kind, actor, handle, story.Summary(names), story.SubjectKind, story.SubjectId, story.Celebrate)
-            : new HistoryEntry(e.Sequence, e.Timestamp, "other", actor, handle, e.EventTypeName, "stream", e.StreamId, false);
+            ? new HistoryEntry(e.Sequence, fact.At, story.Kind, actor, handle, story.Summary(names), story.SubjectKind, story.SubjectId, story.Celebrate)
+            : new HistoryEntry(e.Sequence, fact?.At ?? e.Timestamp, "other", actor, handle, e.EventTypeName, "stream", e.StreamId, false);
     }
 
     /// <summary>Remembers which names a story asks for, so that each kind is looked up in one query.</summary>
