@@ -1,9 +1,6 @@
 using JasperFx;
 using JasperFx.Events;
 using JasperFx.Events.Projections;
-using Lab.Contracts.Ideas;
-using Lab.Contracts.Researchers;
-using Lab.Contracts.Knowledge;
 using Lab.Knowledge.Ideas;
 using Lab.Knowledge.Notes;
 using Lab.Knowledge.Researchers;
@@ -28,6 +25,8 @@ public static class KnowledgeStore
         services.AddMarten(options => Configure(options, connectionString))
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup();
+        // One clock: events are stamped by the same TimeProvider the grains decide with.
+        services.ConfigureMarten((provider, options) => options.Events.TimeProvider = provider.GetService<TimeProvider>() ?? TimeProvider.System);
         // After Marten's own start-up work, which creates the tables whose triggers keep the index.
         services.AddHostedService<Reading.SearchIndex.Setup>();
         return services;
@@ -65,26 +64,21 @@ public static class KnowledgeStore
         // Trigram similarity makes search forgive typos.
         options.Storage.ExtendedSchemaObjects.Add(new Weasel.Postgresql.Extension("pg_trgm"));
 
-        options.Events.AddEventTypes([
-            typeof(IdeaProposed), typeof(IdeaExplorationStarted), typeof(IdeaValidated), typeof(IdeaSetAside), typeof(IdeaRevived),
-            typeof(TeamMemberJoined), typeof(TeamMemberLeft), typeof(CollaborationRequested), typeof(CollaborationReceived), typeof(TeamDissolved),
-        ]);
+        EventLog.Register(options);
         options.Projections.Add<IdeaSummaryProjection>(ProjectionLifecycle.Inline);
         options.Schema.For<IdeaSummary>().DocumentAlias(IdeaAlias).Index(x => x.ProposedAt).Index(x => x.LastActivityAt).Index(x => x.TeamSize);
+        options.Projections.Add<IdeaLinkProjection>(ProjectionLifecycle.Inline);
+        options.Schema.For<IdeaLink>().Index(x => x.ToIdeaId);
 
-        options.Events.AddEventTypes([typeof(NoteWritten), typeof(NoteEdited), typeof(InsightPublished)]);
         options.Projections.Add<NoteProjection>(ProjectionLifecycle.Inline);
         options.Projections.Add<InsightProjection>(ProjectionLifecycle.Inline);
         options.Schema.For<Note>().DocumentAlias(NoteAlias).Index(x => x.AttachedId).Index(x => x.WrittenAt);
         options.Schema.For<Insight>().DocumentAlias(InsightAlias).Index(x => x.IdeaId).Index(x => x.PublishedAt);
 
-        options.Events.AddEventType<ResearcherJoined>();
-        options.Events.AddEventType<AccessTokenIssued>();
-        options.Events.AddEventType<AccessTokenRevoked>();
         options.Projections.Add<ResearcherProfileProjection>(ProjectionLifecycle.Inline);
         options.Schema.For<ResearcherProfile>().UniqueIndex(x => x.Handle);
+        options.Projections.Add<AccessTokenProjection>(ProjectionLifecycle.Inline);
         options.Schema.For<AccessToken>().UniqueIndex(x => x.Hash).Index(x => x.ResearcherId);
-        options.Events.AddEventTypes([typeof(InvitationIssued), typeof(InvitationAccepted), typeof(InvitationRevoked), typeof(MemberInvitedSomeone)]);
         options.Projections.Add<InvitationProjection>(ProjectionLifecycle.Inline);
         options.Schema.For<Invitation>().UniqueIndex(x => x.Hash).Index(x => x.InvitedBy).Index(x => x.IssuedAt);
         Runs.RunsKnowledge.Register(options);

@@ -92,9 +92,7 @@ public sealed class OrganisationApiTests(ApiFixture api)
         var (ada, _) = await NewMemberAsync("ada");
         var idea = await ProposeAsync(ada, "Sigmoid gating", "Sigmoid affinities route better than softmax.");
         var id = idea.GetProperty("id").GetGuid();
-        await Task.Delay(20);
-        var proposedAt = DateTimeOffset.UtcNow;
-        await Task.Delay(20);
+        var proposedAt = idea.GetProperty("proposedAt").GetDateTimeOffset();
 
         await Ok(ada.PostAsync($"/api/v1/ideas/{id}/explore", null));
         using var noSummary = await ada.PostAsJsonAsync($"/api/v1/ideas/{id}/validate", new { summary = "" });

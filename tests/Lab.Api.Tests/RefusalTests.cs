@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Lab.Contracts;
 using Lab.Contracts.Runs;
 using Lab.Knowledge.Runs;
 
@@ -145,8 +146,8 @@ public sealed class RefusalTests(ApiFixture api)
     {
         var id = Guid.NewGuid();
         var at = DateTimeOffset.UtcNow;
-        var run = RunSummaryProjection.Create(new RunSubmitted(id, Guid.NewGuid(), Guid.NewGuid(), "{}", 10, 1, null, at));
-        foreach (var change in new object[]
+        var run = RunSummary.Fold(null, new RunSubmitted(id, Guid.NewGuid(), Guid.NewGuid(), "{}", 10, 1, null, at));
+        foreach (var change in new ILabEvent[]
         {
             new RunCheckpointed(id, 5, "/var/lib/lab/checkpoints/runs/x/step-00000005.ckpt", at),
             new RunRequeued(id, "its worker stopped it: checkpoint '/var/lib/lab/checkpoints/runs/x/step-00000005.ckpt' cannot be read", 5, at),
@@ -154,7 +155,7 @@ public sealed class RefusalTests(ApiFixture api)
             new RunFailed(id, "The training process could not start (/usr/share/dotnet/dotnet /srv/lab/lab.dll train): No such file", 10, at),
         })
         {
-            run = RunSummaryProjection.Evolve(run, change);
+            run = RunSummary.Fold(run, change);
         }
 
         var view = run.ToView(at);

@@ -98,14 +98,12 @@ public sealed class KnowledgeTests(GrainClusterFixture lab)
         var ada = await Members.JoinAsync(lab.Client, "ada");
         var ideaId = Guid.CreateVersion7();
         var idea = lab.Client.GetGrain<IIdeaGrain>(ideaId);
-        await idea.Propose(new ProposeIdea("Time travel", "The past is in the log."), ada);
-        await Task.Delay(50);
-        await using var session = lab.Store.QuerySession();
-        var before = (await session.Events.FetchStreamAsync(ideaId)).Single().Timestamp;
-        await Task.Delay(50);
+        // One clock: the moment the grain says the idea was proposed is the moment the log has it at.
+        var proposedAt = (await idea.Propose(new ProposeIdea("Time travel", "The past is in the log."), ada)).ProposedAt;
         await idea.StartExploring(ada);
 
-        var then = await LabHistory.AsOfAsync(session, before, CancellationToken.None);
+        await using var session = lab.Store.QuerySession();
+        var then = await LabHistory.AsOfAsync(session, proposedAt, CancellationToken.None);
         var now = await LabHistory.AsOfAsync(session, DateTimeOffset.UtcNow.AddSeconds(1), CancellationToken.None);
 
         Assert.Equal(IdeaStatus.Proposed, then.Ideas.Single(i => i.Id == ideaId).Status);

@@ -92,5 +92,25 @@ public sealed class ResearcherGrainTests(GrainClusterFixture lab)
         Assert.Null((await bob.Tokens()).Single().RevokedAt);
     }
 
+    [Fact]
+    public async Task A_write_that_raced_another_writer_is_refused_and_the_retry_sees_both()
+    {
+        var id = Guid.CreateVersion7();
+        var grain = lab.Client.GetGrain<IResearcherGrain>(id);
+        await grain.Join(new JoinLab(UniqueHandle("joan"), "Joan"), operatesLab: false);
+
+        // Another path writes to the member's stream behind the grain's back.
+        await using (var session = lab.Store.LightweightSession())
+        {
+            session.Events.Append(id, new AccessTokenIssued(id, Guid.CreateVersion7(), "elsewhere", DateTimeOffset.UtcNow, AccessToken.HashOf(AccessToken.NewSecret())));
+            await session.SaveChangesAsync();
+        }
+        var refused = await Assert.ThrowsAsync<LabRefusedException>(() => grain.IssueToken("laptop"));
+        Assert.Equal(LabRefusal.Conflict, refused.Kind);
+
+        await grain.IssueToken("laptop");
+        Assert.Equal(["elsewhere", "laptop"], (await grain.Tokens()).Select(t => t.Name));
+    }
+
     private static string UniqueHandle(string name) => Members.Unique(name);
 }

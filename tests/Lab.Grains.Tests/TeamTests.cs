@@ -1,6 +1,7 @@
 using Lab.Contracts;
 using Lab.Contracts.Ideas;
 using Lab.Knowledge.Ideas;
+using Lab.Knowledge.Reading;
 using Marten;
 
 namespace Lab.Grains.Tests;
@@ -156,5 +157,49 @@ public sealed class TeamTests(GrainClusterFixture lab)
         Assert.Equal([a], (await lab.Client.GetGrain<IIdeaGrain>(b).Get())!.Collaborators);
         var missing = await Assert.ThrowsAsync<LabRefusedException>(() => lab.Client.GetGrain<IIdeaGrain>(a).RequestCollaboration(Guid.CreateVersion7(), ada));
         Assert.Equal(LabRefusal.NotFound, missing.Kind);
+    }
+
+    [Fact]
+    public async Task Two_teams_asking_each_other_at_the_same_moment_are_both_answered_and_linked_once()
+    {
+        var ada = await Members.JoinAsync(lab.Client, "ada");
+        var bob = await Members.JoinAsync(lab.Client, "bob");
+        var a = Guid.CreateVersion7();
+        var b = Guid.CreateVersion7();
+        await lab.Client.GetGrain<IIdeaGrain>(a).Propose(new ProposeIdea("Shared experts", "One shared expert."), ada);
+        await lab.Client.GetGrain<IIdeaGrain>(b).Propose(new ProposeIdea("Expert count", "Sixty-four experts."), bob);
+        await lab.Client.GetGrain<IIdeaGrain>(a).JoinTeam(ada);
+        await lab.Client.GetGrain<IIdeaGrain>(b).JoinTeam(bob);
+
+        // Neither idea waits on the other, so neither waits for a timeout.
+        var answers = await Task.WhenAll(
+            lab.Client.GetGrain<IIdeaGrain>(a).RequestCollaboration(b, ada),
+            lab.Client.GetGrain<IIdeaGrain>(b).RequestCollaboration(a, bob));
+
+        Assert.Equal([b], answers[0].Collaborators);
+        Assert.Equal([a], answers[1].Collaborators);
+        // Each side is derived from what is stored, whichever grain wrote it, and survives reactivation.
+        await lab.DeactivateAllAsync();
+        Assert.Equal([b], (await lab.Client.GetGrain<IIdeaGrain>(a).Get())!.Collaborators);
+        Assert.Equal([a], (await lab.Client.GetGrain<IIdeaGrain>(b).Get())!.Collaborators);
+        await using var session = lab.Store.QuerySession();
+        Assert.Equal([a], (await IdeaLinks.ViewAsync(session, b))!.Collaborators);
+    }
+
+    [Fact]
+    public async Task The_idea_asked_to_collaborate_shows_the_request_in_its_timeline()
+    {
+        var ada = await Members.JoinAsync(lab.Client, "ada");
+        var a = Guid.CreateVersion7();
+        var b = Guid.CreateVersion7();
+        await lab.Client.GetGrain<IIdeaGrain>(a).Propose(new ProposeIdea("Asking", "We ask."), ada);
+        await lab.Client.GetGrain<IIdeaGrain>(b).Propose(new ProposeIdea("Asked", "We are asked."), ada);
+        await lab.Client.GetGrain<IIdeaGrain>(a).JoinTeam(ada);
+        await lab.Client.GetGrain<IIdeaGrain>(a).RequestCollaboration(b, ada);
+
+        await using var session = lab.Store.QuerySession();
+        var timeline = await LabHistory.TimelineAsync(session, b, CancellationToken.None);
+        Assert.Equal(["idea-proposed", "collaboration"], timeline.Select(e => e.Kind).ToList());
+        Assert.Contains("linked “Asking” with “Asked”", timeline[1].Summary, StringComparison.Ordinal);
     }
 }

@@ -1,7 +1,11 @@
 namespace Lab.Contracts.Datasets;
 
 /// <summary>A member shared a body of UTF-8 text for runs to train on; its content is kept beside the event, by id.</summary>
-public sealed record DatasetUploaded(Guid DatasetId, string Name, string Description, long Bytes, string Sha256, Guid UploadedBy, DateTimeOffset At);
+[StoredAs("dataset_uploaded")]
+public sealed record DatasetUploaded(Guid DatasetId, string Name, string Description, long Bytes, string Sha256, Guid UploadedBy, DateTimeOffset At) : ILabEvent
+{
+    Guid? ILabEvent.Actor => UploadedBy;
+}
 
 /// <summary>A data set as every member sees it; runs name it as <c>"data": {"source": "dataset:ID"}</c>.</summary>
 [GenerateSerializer, Immutable, Alias("lab.dataset")]

@@ -35,7 +35,10 @@ public interface IIdeaGrain : IGrainWithGuidKey
     [Alias("request-collaboration")]
     Task<IdeaView> RequestCollaboration(Guid otherIdea, Guid by);
 
-    /// <summary>Records on this idea that another idea's team asked to collaborate.</summary>
-    [Alias("receive-collaboration")]
-    Task ReceiveCollaboration(Guid fromIdea, Guid by);
+    /// <summary>
+    /// Tells this idea that <paramref name="fromIdea"/>'s team asked it to collaborate, which is already recorded (in the
+    /// asking idea's stream): the idea only updates its view. One-way, so the asking idea never waits on this one.
+    /// </summary>
+    [Alias("notice-collaboration"), Orleans.Concurrency.OneWay]
+    Task NoticeCollaboration(Guid fromIdea);
 }

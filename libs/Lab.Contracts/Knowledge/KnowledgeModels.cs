@@ -64,12 +64,41 @@ public sealed record InsightView(
     [property: Id(6)] DateTimeOffset PublishedAt,
     [property: Id(7)] double CitedDeviceSeconds = 0);
 
-public sealed record NoteWritten(Guid NoteId, Guid AuthorId, string Title, string Body, AttachmentKind AttachedTo, Guid? AttachedId, DateTimeOffset At);
+/// <summary>An event of one note's stream.</summary>
+public interface INoteEvent : ILabEvent
+{
+    Guid NoteId { get; }
+}
 
-public sealed record NoteEdited(Guid NoteId, Guid EditorId, string Title, string Body, DateTimeOffset At);
+/// <summary>An event of one insight's stream.</summary>
+public interface IInsightEvent : ILabEvent
+{
+    Guid InsightId { get; }
+}
+
+[StoredAs("note_written")]
+public sealed record NoteWritten(Guid NoteId, Guid AuthorId, string Title, string Body, AttachmentKind AttachedTo, Guid? AttachedId, DateTimeOffset At)
+    : INoteEvent, INews
+{
+    Guid? ILabEvent.Actor => AuthorId;
+    Story? ILabEvent.Story => new("note-written", "note", NoteId, n => $"{n.Member(AuthorId)} wrote “{Title}”");
+}
+
+[StoredAs("note_edited")]
+public sealed record NoteEdited(Guid NoteId, Guid EditorId, string Title, string Body, DateTimeOffset At) : INoteEvent, INews
+{
+    Guid? ILabEvent.Actor => EditorId;
+    Story? ILabEvent.Story => new("note-edited", "note", NoteId, n => $"{n.Member(EditorId)} edited “{Title}”");
+}
 
 /// <summary>An insight was published; <paramref name="CitedDeviceSeconds"/> is the device time of the runs it cites, as accounted then.</summary>
-public sealed record InsightPublished(Guid InsightId, Guid AuthorId, string Claim, string Details, IReadOnlyList<Evidence> Evidence, Guid? IdeaId, DateTimeOffset At, double CitedDeviceSeconds = 0);
+[StoredAs("insight_published")]
+public sealed record InsightPublished(Guid InsightId, Guid AuthorId, string Claim, string Details, IReadOnlyList<Evidence> Evidence, Guid? IdeaId, DateTimeOffset At, double CitedDeviceSeconds = 0)
+    : IInsightEvent, INews
+{
+    Guid? ILabEvent.Actor => AuthorId;
+    Story? ILabEvent.Story => new("insight-published", "insight", InsightId, n => $"{n.Member(AuthorId)} published an insight: {Claim}");
+}
 
 public static class KnowledgeRules
 {

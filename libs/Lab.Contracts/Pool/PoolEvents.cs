@@ -4,10 +4,12 @@ namespace Lab.Contracts.Pool;
 // only a node joining (or coming back, or changing its devices) and a node being declared lost are.
 
 /// <param name="Incarnation">The worker process on the node: a new one means the worker restarted and ran nothing of before.</param>
-public sealed record NodeJoined(string Node, IReadOnlyList<DeviceView> Devices, string? WorkerUrl, DateTimeOffset At, Guid? Incarnation = null);
+[StoredAs("node_joined")]
+public sealed record NodeJoined(string Node, IReadOnlyList<DeviceView> Devices, string? WorkerUrl, DateTimeOffset At, Guid? Incarnation = null) : ILabEvent;
 
 /// <summary>The node stopped heart-beating: its leases are void and its runs were requeued.</summary>
-public sealed record NodeLost(string Node, DateTimeOffset LastSeen, DateTimeOffset At);
+[StoredAs("node_lost")]
+public sealed record NodeLost(string Node, DateTimeOffset LastSeen, DateTimeOffset At) : ILabEvent;
 
 public static class PoolStream
 {

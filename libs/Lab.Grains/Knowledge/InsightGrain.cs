@@ -8,55 +8,44 @@ using Marten;
 namespace Lab.Grains.Knowledge;
 
 /// <summary>One insight: a claim and the evidence it rests on. Published once, never edited (publish a new one).</summary>
-public sealed class InsightGrain(IDocumentStore store, TimeProvider clock) : Grain, IInsightGrain
+public sealed class InsightGrain(IDocumentStore store, TimeProvider clock) : EventSourcedGrain<Insight>(store, "insight"), IInsightGrain
 {
-    private Insight? _insight;
-
-    private Guid Id => this.GetPrimaryKey();
-
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
-    {
-        await using var session = store.QuerySession();
-        _insight = await session.Events.AggregateStreamAsync<Insight>(Id, token: cancellationToken);
-    }
-
     public async Task<InsightView> Publish(PublishInsight insight, Guid author)
     {
         Refusals.ThrowIfAny(KnowledgeRules.Validate(insight));
-        if (_insight is not null)
+        if (State is not null)
         {
             throw new LabRefusedException($"Insight {Id} has already been published.", LabRefusal.Conflict);
         }
-        await using var session = store.LightweightSession();
-        var missing = new List<string>();
-        foreach (var evidence in insight.Evidence.Distinct())
+        double citedDeviceSeconds;
+        await using (var session = Store.QuerySession())
         {
-            if (!await ExistsAsync(session, evidence))
+            var missing = new List<string>();
+            foreach (var evidence in insight.Evidence.Distinct())
             {
-                missing.Add($"{evidence.Kind.ToString().ToLowerInvariant()} {evidence.Id}");
+                if (!await ExistsAsync(session, evidence))
+                {
+                    missing.Add($"{evidence.Kind.ToString().ToLowerInvariant()} {evidence.Id}");
+                }
             }
-        }
-        if (insight.IdeaId is { } ideaId && await session.LoadAsync<IdeaSummary>(ideaId) is null)
-        {
-            missing.Add($"idea {ideaId}");
-        }
-        if (missing.Count > 0)
-        {
-            throw new LabRefusedException($"The insight refers to things that do not exist: {string.Join(", ", missing)}.", LabRefusal.NotFound);
-        }
+            if (insight.IdeaId is { } ideaId && await session.LoadAsync<IdeaSummary>(ideaId) is null)
+            {
+                missing.Add($"idea {ideaId}");
+            }
+            if (missing.Count > 0)
+            {
+                throw new LabRefusedException($"The insight refers to things that do not exist: {string.Join(", ", missing)}.", LabRefusal.NotFound);
+            }
 
-        // The compute behind the insight: the device time of the runs it cites, as accounted when it is published.
-        var runIds = insight.Evidence.Where(e => e.Kind == EvidenceKind.Run).Select(e => e.Id).Distinct().ToArray();
-        var citedDeviceSeconds = runIds.Length == 0 ? 0 : (await session.LoadManyAsync<RunSummary>(runIds)).Sum(r => r.DeviceSeconds);
-        var published = new InsightPublished(Id, author, insight.Claim.Trim(), insight.Details?.Trim() ?? "", [.. insight.Evidence.Distinct()], insight.IdeaId, clock.GetUtcNow(),
-            citedDeviceSeconds);
-        session.Events.StartStream<Insight>(Id, published);
-        await session.SaveChangesAsync();
-        _insight = InsightProjection.Create(published);
-        return _insight.ToView();
+            // The compute behind the insight: the device time of the runs it cites, as accounted when it is published.
+            var runIds = insight.Evidence.Where(e => e.Kind == EvidenceKind.Run).Select(e => e.Id).Distinct().ToArray();
+            citedDeviceSeconds = runIds.Length == 0 ? 0 : (await session.LoadManyAsync<RunSummary>(runIds)).Sum(r => r.DeviceSeconds);
+        }
+        return (await RecordAsync(new InsightPublished(Id, author, insight.Claim.Trim(), insight.Details?.Trim() ?? "", [.. insight.Evidence.Distinct()], insight.IdeaId,
+            clock.GetUtcNow(), citedDeviceSeconds))).ToView();
     }
 
-    public Task<InsightView?> Get() => Task.FromResult(_insight?.ToView());
+    public Task<InsightView?> Get() => Task.FromResult(State?.ToView());
 
     private async Task<bool> ExistsAsync(IQuerySession session, Evidence evidence) => evidence.Kind switch
     {

@@ -1,26 +1,17 @@
 using Lab.Contracts;
 using Lab.Contracts.Researchers;
+using Lab.Knowledge;
 using Lab.Knowledge.Researchers;
 using Marten;
 
 namespace Lab.Grains.Researchers;
 
 /// <summary>
-/// One member of the lab. The profile is rebuilt from the member's stream; every change appends to it
-/// with the version last seen (a concurrent writer makes the append fail instead of being lost).
+/// One member of the lab: the single writer of the member's stream (see <see cref="EventSourcedGrain{TState}"/>), which
+/// also holds their tokens' lives; invitations have streams of their own, written in the same transactions.
 /// </summary>
-public sealed class ResearcherGrain(IDocumentStore store, TimeProvider clock) : Grain, IResearcherGrain
+public sealed class ResearcherGrain(IDocumentStore store, TimeProvider clock) : EventSourcedGrain<ResearcherProfile>(store, "member"), IResearcherGrain
 {
-    private ResearcherProfile? _profile;
-
-    private Guid Id => this.GetPrimaryKey();
-
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
-    {
-        await using var session = store.QuerySession();
-        _profile = await session.Events.AggregateStreamAsync<ResearcherProfile>(Id, token: cancellationToken);
-    }
-
     public Task<ResearcherView> Join(JoinLab join, bool operatesLab) => StartAsync(join, operatesLab, invitation: null);
 
     public async Task<Joined> JoinInvited(JoinLab join, Guid invitationId)
@@ -31,11 +22,12 @@ public sealed class ResearcherGrain(IDocumentStore store, TimeProvider clock) : 
 
     public async Task<IssuedInvitation> Invite()
     {
-        var profile = RequireMember();
+        _ = Existing;
         var code = Invitation.NewCode();
         var now = clock.GetUtcNow();
         var issued = new InvitationIssued(Guid.CreateVersion7(), Id, AccessToken.HashOf(code), now + Invitation.Lifetime, now);
-        await AppendAsync(profile, new MemberInvitedSomeone(Id, issued.InvitationId, now), session => session.Events.StartStream<Invitation>(issued.InvitationId, issued));
+        await RecordAsync([new MemberInvitedSomeone(Id, issued.InvitationId, now)],
+            session => session.Events.StartStream<Invitation>(issued.InvitationId, session.Events.Stamped(issued)));
         return new IssuedInvitation(issued.InvitationId, code, issued.ExpiresAt);
     }
 
@@ -46,27 +38,27 @@ public sealed class ResearcherGrain(IDocumentStore store, TimeProvider clock) : 
     private async Task<ResearcherView> StartAsync(JoinLab join, bool operatesLab, Guid? invitation)
     {
         Refusals.ThrowIfAny(ResearcherRules.Validate(join));
-        if (_profile is not null)
+        if (State is not null)
         {
-            throw new LabRefusedException($"{_profile.Handle} is already a member.", LabRefusal.Conflict);
+            throw new LabRefusedException($"{State.Handle} is already a member.", LabRefusal.Conflict);
         }
         var now = clock.GetUtcNow();
         var joined = new ResearcherJoined(Id, join.Handle, join.Name.Trim(), [.. (join.Interests ?? []).Select(i => i.Trim())],
             join.Background?.Trim() ?? "", operatesLab, now);
-        await using var session = store.LightweightSession();
+        Action<IDocumentSession>? accept = null;
         if (invitation is { } invitationId)
         {
-            var open = await session.LoadAsync<Invitation>(invitationId);
-            if (open is null || !await open.IsUsableAsync(session, now))
+            await using var query = Store.QuerySession();
+            var open = await query.LoadAsync<Invitation>(invitationId);
+            if (open is null || !await open.IsUsableAsync(query, now))
             {
                 throw new LabRefusedException("The invitation is unknown, used or expired; ask a member for a new one.", LabRefusal.Forbidden);
             }
-            session.Events.Append(invitationId, open.Version + 1, new InvitationAccepted(invitationId, Id, now));
+            accept = session => session.Events.Append(invitationId, open.Version + 1, session.Events.Stamped(new InvitationAccepted(invitationId, Id, now)));
         }
-        session.Events.StartStream<ResearcherProfile>(Id, joined);
         try
         {
-            await session.SaveChangesAsync();
+            return (await RecordAsync([joined], accept)).ToView();
         }
         catch (JasperFx.ConcurrencyException)
         {
@@ -76,16 +68,16 @@ public sealed class ResearcherGrain(IDocumentStore store, TimeProvider clock) : 
         {
             throw new LabRefusedException($"The handle '{join.Handle}' is taken.", LabRefusal.Conflict);
         }
-        _profile = ResearcherProfileProjection.Create(joined);
-        _profile.Version = 1;
-        return _profile.ToView();
     }
 
     public async Task<InvitationView> RevokeInvitation(Guid invitationId, Guid revokedBy)
     {
-        var profile = RequireMember();
-        await using var query = store.QuerySession();
-        var invitation = await query.LoadAsync<Invitation>(invitationId);
+        var profile = Existing;
+        Invitation? invitation;
+        await using (var query = Store.QuerySession())
+        {
+            invitation = await query.LoadAsync<Invitation>(invitationId);
+        }
         if (invitation is null || invitation.InvitedBy != Id)
         {
             throw new LabRefusedException($"{profile.Handle} has no invitation {invitationId}.", LabRefusal.NotFound);
@@ -98,9 +90,10 @@ public sealed class ResearcherGrain(IDocumentStore store, TimeProvider clock) : 
             case InvitationStatus.Revoked:
                 return invitation.ToView(now);
         }
+        // Only the invitation's stream changes, at the version read: an invitation being used at this moment is either used or revoked.
         var revoked = new InvitationRevoked(invitationId, revokedBy, revokedBy == Id ? "withdrawn by its author" : "withdrawn by an operator", now);
-        await using var session = store.LightweightSession();
-        session.Events.Append(invitationId, invitation.Version + 1, revoked);
+        await using var session = Store.LightweightSession();
+        session.Events.Append(invitationId, invitation.Version + 1, session.Events.Stamped(revoked));
         try
         {
             await session.SaveChangesAsync();
@@ -109,70 +102,66 @@ public sealed class ResearcherGrain(IDocumentStore store, TimeProvider clock) : 
         {
             throw new LabRefusedException("The invitation was used at the same moment; it cannot be withdrawn.", LabRefusal.Conflict);
         }
-        InvitationProjection.Apply(revoked, invitation);
-        return invitation.ToView(now);
+        return Invitation.Fold(invitation, revoked).ToView(now);
     }
 
-    public Task<ResearcherView?> Get() => Task.FromResult(_profile?.ToView());
+    public Task<ResearcherView?> Get() => Task.FromResult(State?.ToView());
 
     public async Task<IssuedToken> IssueToken(string name, string? presetSecret = null)
     {
-        var profile = RequireMember();
-        var errors = ResearcherRules.ValidateTokenName(name);
-        Refusals.ThrowIfAny(errors);
+        _ = Existing;
+        Refusals.ThrowIfAny(ResearcherRules.ValidateTokenName(name));
         if (presetSecret is not null && !AccessToken.IsWellFormed(presetSecret))
         {
             throw new LabRefusedException($"A preset token starts with '{AccessToken.Prefix}' and has at least {AccessToken.MinimumSecretLength} characters.");
         }
         var secret = presetSecret ?? AccessToken.NewSecret();
-        var token = new AccessToken
-        {
-            Id = Guid.CreateVersion7(),
-            ResearcherId = Id,
-            Name = name.Trim(),
-            Hash = AccessToken.HashOf(secret),
-            IssuedAt = clock.GetUtcNow(),
-        };
-        await AppendAsync(profile, new AccessTokenIssued(Id, token.Id, token.Name, token.IssuedAt), session => session.Store(token));
-        return new IssuedToken(token.Id, token.Name, secret, token.IssuedAt);
+        var issued = new AccessTokenIssued(Id, Guid.CreateVersion7(), name.Trim(), clock.GetUtcNow(), AccessToken.HashOf(secret));
+        await RecordAsync(issued);
+        return new IssuedToken(issued.TokenId, issued.TokenName, secret, issued.IssuedAt);
     }
 
     public async Task<TokenView> RevokeToken(Guid tokenId, Guid revokedBy)
     {
-        var profile = RequireMember();
-        await using var query = store.QuerySession();
-        var token = await query.LoadAsync<AccessToken>(tokenId);
-        if (token is null || token.ResearcherId != Id)
-        {
-            throw new LabRefusedException($"{profile.Handle} has no token {tokenId}.", LabRefusal.NotFound);
-        }
-        if (token.RevokedAt is not null)
-        {
-            return token.ToView();
-        }
+        var profile = Existing;
+        AccessToken? token;
+        bool lastAccess;
+        IReadOnlyList<Invitation> ending;
         var now = clock.GetUtcNow();
-        token.RevokedAt = now;
-        var lastAccess = !await query.Query<AccessToken>().AnyAsync(t => t.ResearcherId == Id && t.RevokedAt == null && t.Id != tokenId);
-        // A member whose last token goes has left: the invitations they handed out end with their access, in the same
-        // transaction (at each invitation's version, so one being used at this moment is either used or revoked).
-        var ending = lastAccess
-            ? await query.Query<Invitation>().Where(i => i.InvitedBy == Id && i.AcceptedBy == null && i.RevokedAt == null && i.ExpiresAt > now).ToListAsync()
-            : [];
-        await AppendAsync(profile, new AccessTokenRevoked(Id, tokenId, revokedBy, now), session =>
+        await using (var query = Store.QuerySession())
         {
-            session.Update(token);
+            token = await query.LoadAsync<AccessToken>(tokenId);
+            if (token is null || token.ResearcherId != Id)
+            {
+                throw new LabRefusedException($"{profile.Handle} has no token {tokenId}.", LabRefusal.NotFound);
+            }
+            if (token.RevokedAt is not null)
+            {
+                return token.ToView();
+            }
+            lastAccess = !await query.Query<AccessToken>().AnyAsync(t => t.ResearcherId == Id && t.RevokedAt == null && t.Id != tokenId);
+            // A member whose last token goes has left: the invitations they handed out end with their access, in the same
+            // transaction (at each invitation's version, so one being used at this moment is either used or revoked).
+            ending = lastAccess
+                ? await query.Query<Invitation>().Where(i => i.InvitedBy == Id && i.AcceptedBy == null && i.RevokedAt == null && i.ExpiresAt > now).ToListAsync()
+                : [];
+        }
+        var revoked = new AccessTokenRevoked(Id, tokenId, revokedBy, now);
+        await RecordAsync([revoked], session =>
+        {
             foreach (var invitation in ending)
             {
-                session.Events.Append(invitation.Id, invitation.Version + 1, new InvitationRevoked(invitation.Id, revokedBy, "its author's access ended", now));
+                session.Events.Append(invitation.Id, invitation.Version + 1,
+                    session.Events.Stamped(new InvitationRevoked(invitation.Id, revokedBy, "its author's access ended", now)));
             }
         });
-        return token.ToView();
+        return AccessToken.Fold(token, revoked)!.ToView();
     }
 
     public async Task<IReadOnlyList<TokenView>> Tokens()
     {
-        RequireMember();
-        await using var session = store.QuerySession();
+        _ = Existing;
+        await using var session = Store.QuerySession();
         var tokens = await session.Query<AccessToken>().Where(t => t.ResearcherId == Id).OrderBy(t => t.IssuedAt).ToListAsync();
         return [.. tokens.Select(t => t.ToView())];
     }
@@ -187,18 +176,5 @@ public sealed class ResearcherGrain(IDocumentStore store, TimeProvider clock) : 
             }
         }
         return false;
-    }
-
-    private ResearcherProfile RequireMember() =>
-        _profile ?? throw new LabRefusedException($"No member has the id {Id}.", LabRefusal.NotFound);
-
-    /// <summary>Appends one event at the expected stream version, together with any document changes, in one transaction.</summary>
-    private async Task AppendAsync(ResearcherProfile profile, object change, Action<IDocumentSession> alongside)
-    {
-        await using var session = store.LightweightSession();
-        session.Events.Append(Id, profile.Version + 1, change);
-        alongside(session);
-        await session.SaveChangesAsync();
-        profile.Version++;
     }
 }

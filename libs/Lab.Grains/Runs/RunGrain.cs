@@ -8,22 +8,16 @@ using Marten;
 namespace Lab.Grains.Runs;
 
 /// <summary>
-/// One run's history. The state is the run's Marten stream: rebuilt on activation, appended at the version this grain
-/// last saw. The pool grain tells it what the pool decided and what the worker reported; it records only what is
-/// consistent with where the run is (a late report of an earlier placement changes nothing).
+/// One run's history: the single writer of the run's stream (see <see cref="EventSourcedGrain{TState}"/>). The pool grain
+/// tells it what the pool decided and what the worker reported; it records only what is consistent with where the run is
+/// (a late report of an earlier placement changes nothing). A finished run's knowledge entry is projected from its events.
 /// </summary>
-public sealed class RunGrain(IDocumentStore store, TimeProvider clock, IGrainFactory grains) : Grain, IRunGrain
+public sealed class RunGrain(IDocumentStore store, TimeProvider clock, IGrainFactory grains) : EventSourcedGrain<RunSummary>(store, "run"), IRunGrain
 {
-    private RunSummary? _run;
-
-    private Guid Id => this.GetPrimaryKey();
-
-    public override async Task OnActivateAsync(CancellationToken cancellationToken) => await ReloadAsync(cancellationToken);
-
     public async Task<RunView> Submit(SubmitRun run, Guid submittedBy)
     {
         Refusals.ThrowIfAny(RunRules.Validate(run));
-        if (_run is not null)
+        if (State is not null)
         {
             throw new LabRefusedException($"Run {Id} has already been submitted.", LabRefusal.Conflict);
         }
@@ -31,20 +25,14 @@ public sealed class RunGrain(IDocumentStore store, TimeProvider clock, IGrainFac
         {
             throw new LabRefusedException($"No idea has the id {run.IdeaId}.", LabRefusal.NotFound);
         }
-        var submitted = new RunSubmitted(Id, run.IdeaId, submittedBy, run.Config, run.TotalSteps, run.Devices, run.Kind, clock.GetUtcNow());
-        await using var session = store.LightweightSession();
-        session.Events.StartStream<RunSummary>(Id, submitted);
-        await session.SaveChangesAsync();
-        _run = RunSummaryProjection.Create(submitted);
-        _run.Version = 1;
-        return _run.ToView(clock.GetUtcNow());
+        return await AppendAsync(new RunSubmitted(Id, run.IdeaId, submittedBy, run.Config, run.TotalSteps, run.Devices, run.Kind, clock.GetUtcNow()));
     }
 
-    public Task<RunView?> Get() => Task.FromResult(_run?.ToView(clock.GetUtcNow()));
+    public Task<RunView?> Get() => Task.FromResult(State?.ToView(clock.GetUtcNow()));
 
     public Task<RunView> Place(string node, IReadOnlyList<int> deviceIndexes, int attempt)
     {
-        var run = RequireRun();
+        var run = Existing;
         if (run.Status != RunStatus.Queued)
         {
             throw new LabRefusedException($"Only a waiting run can be placed; this one is {run.Status}.", LabRefusal.Conflict);
@@ -54,7 +42,7 @@ public sealed class RunGrain(IDocumentStore store, TimeProvider clock, IGrainFac
 
     public Task<RunView> Record(RunReport report)
     {
-        var run = RequireRun();
+        var run = Existing;
         if (!IsCurrent(run, report))
         {
             return Task.FromResult(run.ToView(clock.GetUtcNow()));
@@ -75,7 +63,7 @@ public sealed class RunGrain(IDocumentStore store, TimeProvider clock, IGrainFac
 
     public Task<RunView> Preempt(string node)
     {
-        var run = RequireRun();
+        var run = Existing;
         if (run.Node != node || run.Status is not (RunStatus.Placed or RunStatus.Running))
         {
             throw new LabRefusedException($"Only a run holding devices on {node} can be preempted; this one is {run.Status}.", LabRefusal.Conflict);
@@ -85,7 +73,7 @@ public sealed class RunGrain(IDocumentStore store, TimeProvider clock, IGrainFac
 
     public Task<RunView> Requeue(string reason)
     {
-        var run = RequireRun();
+        var run = Existing;
         if (RunRules.IsOver(run.Status))
         {
             return run.HoldsLease ? AppendAsync(Release(run)) : Task.FromResult(run.ToView(clock.GetUtcNow()));
@@ -99,13 +87,13 @@ public sealed class RunGrain(IDocumentStore store, TimeProvider clock, IGrainFac
 
     public async Task<RunView> End(RunReport report)
     {
-        var run = RequireRun();
+        var run = Existing;
         if (!IsCurrent(run, report) || !report.EndsLease)
         {
             return run.ToView(clock.GetUtcNow());
         }
         var now = clock.GetUtcNow();
-        var changes = new List<object>();
+        var changes = new List<ILabEvent>();
         if (report.Checkpoint is not null && report.Step > run.CheckpointStep)
         {
             changes.Add(new RunCheckpointed(Id, report.Step, report.Checkpoint, now));
@@ -130,7 +118,7 @@ public sealed class RunGrain(IDocumentStore store, TimeProvider clock, IGrainFac
 
     public Task<RunView> Fail(string reason)
     {
-        var run = RequireRun();
+        var run = Existing;
         if (RunRules.IsOver(run.Status))
         {
             return Task.FromResult(run.ToView(clock.GetUtcNow()));
@@ -143,7 +131,7 @@ public sealed class RunGrain(IDocumentStore store, TimeProvider clock, IGrainFac
 
     public async Task<RunView> Cancel(Guid by)
     {
-        var run = RequireRun();
+        var run = Existing;
         if (run.SubmittedBy != by)
         {
             var idea = await grains.GetGrain<IIdeaGrain>(run.IdeaId).Get();
@@ -161,7 +149,7 @@ public sealed class RunGrain(IDocumentStore store, TimeProvider clock, IGrainFac
 
     public Task<RunView> Reopen(Guid by)
     {
-        var run = RequireRun();
+        var run = Existing;
         if (run.SubmittedBy != by)
         {
             throw new LabRefusedException("Only the member who submitted a run can resume it after a cancellation.", LabRefusal.Forbidden);
@@ -189,49 +177,5 @@ public sealed class RunGrain(IDocumentStore store, TimeProvider clock, IGrainFac
 
     private static bool IsCurrent(RunSummary run, RunReport report) => run.HoldsLease && report.Attempt == run.Attempts;
 
-    /// <summary>
-    /// Appends at the version this grain last saw; a finished run's knowledge entry is written in the same transaction.
-    /// If anything fails, the state is rebuilt from the store, so memory never holds what PostgreSQL does not.
-    /// </summary>
-    private async Task<RunView> AppendAsync(params object[] changes)
-    {
-        var run = RequireRun();
-        var version = run.Version;
-        try
-        {
-            foreach (var change in changes)
-            {
-                RunSummaryProjection.Evolve(run, change);
-            }
-            await using var session = store.LightweightSession();
-            session.Events.Append(Id, version + changes.Length, changes);
-            if (changes.OfType<RunFinished>().Any())
-            {
-                var idea = await grains.GetGrain<IIdeaGrain>(run.IdeaId).Get();
-                session.Store(RunEntry.From(run, idea?.Title ?? run.IdeaId.ToString()));
-            }
-            await session.SaveChangesAsync();
-        }
-        catch (JasperFx.ConcurrencyException)
-        {
-            await ReloadAsync(CancellationToken.None);
-            throw new LabRefusedException("The run changed at the same time through another path; nothing was written. Try again.", LabRefusal.Conflict);
-        }
-        catch
-        {
-            await ReloadAsync(CancellationToken.None);
-            throw;
-        }
-        run.Version = version + changes.Length;
-        return run.ToView(clock.GetUtcNow());
-    }
-
-    private async Task ReloadAsync(CancellationToken cancellationToken)
-    {
-        await using var session = store.QuerySession();
-        _run = await session.Events.AggregateStreamAsync<RunSummary>(Id, token: cancellationToken);
-    }
-
-    private RunSummary RequireRun() =>
-        _run ?? throw new LabRefusedException($"No run has the id {Id}.", LabRefusal.NotFound);
+    private async Task<RunView> AppendAsync(params ILabEvent[] changes) => (await RecordAsync(changes)).ToView(clock.GetUtcNow());
 }

@@ -47,7 +47,6 @@ public static class DatasetStore
 
     public static void Register(StoreOptions options)
     {
-        options.Events.AddEventType<DatasetUploaded>();
         options.Projections.Add<DatasetProjection>(JasperFx.Events.Projections.ProjectionLifecycle.Inline);
         options.Schema.For<Dataset>().Index(x => x.UploadedAt);
         var content = new Weasel.Postgresql.Tables.Table(ContentTable);
@@ -80,7 +79,7 @@ public static class DatasetStore
         var uploaded = new DatasetUploaded(Guid.CreateVersion7(), name.Trim(), description.Trim(), content.LongLength,
             Convert.ToHexStringLower(SHA256.HashData(content)), by, at);
         await using var session = store.LightweightSession();
-        session.Events.StartStream<Dataset>(uploaded.DatasetId, uploaded);
+        session.Events.StartStream<Dataset>(uploaded.DatasetId, session.Events.Stamped(uploaded));
         session.QueueSqlCommand($"INSERT INTO {ContentTable} (id, content) VALUES (?, ?)", uploaded.DatasetId, content);
         await session.SaveChangesAsync(cancellationToken);
         return DatasetProjection.Create(uploaded).ToView();

@@ -1,9 +1,14 @@
+using Lab.Contracts;
 using Lab.Contracts.Ideas;
 
 namespace Lab.Knowledge.Ideas;
 
-/// <summary>One idea and its team as people read them, projected inline from the idea's stream.</summary>
-public sealed class IdeaSummary
+/// <summary>
+/// One idea and its team, folded from the idea's stream: the board's row (stored inline), the idea grain's state and the
+/// idea as it was at any moment. <see cref="Collaborators"/> holds the links recorded in this idea's stream; the links
+/// other ideas asked for are <see cref="IdeaLink"/>s, which <see cref="ToView"/> adds.
+/// </summary>
+public sealed class IdeaSummary : IStreamState<IdeaSummary>
 {
     public Guid Id { get; set; }
     public string Title { get; set; } = "";
@@ -22,17 +27,41 @@ public sealed class IdeaSummary
     public int TeamSize { get; set; }
     public long Version { get; set; }
 
-    public IdeaView ToView() => new(Id, Title, Hypothesis, Status, ProposedAt, Version, ProposedBy, Motivation, BuildsOn,
-        StatusNote, Members, FormerMembers, Collaborators, InvitedTo, LastActivityAt);
-}
+    /// <summary>The idea as members read it, with the ideas that asked it to collaborate (<paramref name="linkedBy"/>).</summary>
+    public IdeaView ToView(IEnumerable<Guid> linkedBy) => new(Id, Title, Hypothesis, Status, ProposedAt, Version, ProposedBy, Motivation, BuildsOn,
+        StatusNote, Members, FormerMembers, [.. Collaborators.Concat(linkedBy).Distinct()], InvitedTo, LastActivityAt);
 
-/// <summary>
-/// How each event of an idea's stream changes the idea. Marten uses it for the board (inline) and for
-/// time travel; the idea grain uses <see cref="Evolve"/> to keep its live state with the same rules.
-/// </summary>
-public sealed partial class IdeaSummaryProjection : Marten.Events.Aggregation.SingleStreamProjection<IdeaSummary, Guid>
-{
-    public static IdeaSummary Create(IdeaProposed proposed) => new()
+    /// <summary>How each event of an idea's stream changes the idea.</summary>
+    public static IdeaSummary Fold(IdeaSummary? idea, ILabEvent change)
+    {
+        if (change is IdeaProposed proposed)
+        {
+            return Proposed(proposed);
+        }
+        ArgumentNullException.ThrowIfNull(idea);
+        switch (change)
+        {
+            case IdeaExplorationStarted e: idea.Move(IdeaStatus.Exploring, "", e.At); break;
+            case IdeaValidated e: idea.Move(IdeaStatus.Validated, e.Summary, e.At); break;
+            case IdeaSetAside e: idea.Move(IdeaStatus.SetAside, e.Learned, e.At); break;
+            case IdeaRevived e: idea.Move(IdeaStatus.Exploring, e.Reason, e.At); break;
+            case TeamMemberJoined e: idea.Join(e.ResearcherId, e.At); break;
+            case TeamMemberLeft e: idea.Leave(e.ResearcherId, e.At); break;
+            case CollaborationRequested e: idea.Link(e.WithIdeaId, e.At); break;
+            case CollaborationReceived e: idea.Link(e.FromIdeaId, e.At); break;
+            case TeamDissolved e:
+                foreach (var member in e.Members)
+                {
+                    idea.Leave(member, e.At);
+                }
+                idea.InvitedTo = [.. e.InvitedTo];
+                break;
+            default: throw new ArgumentException($"An idea's stream has no event {change.GetType().Name}.", nameof(change));
+        }
+        return idea;
+    }
+
+    private static IdeaSummary Proposed(IdeaProposed proposed) => new()
     {
         Id = proposed.IdeaId,
         Title = proposed.Title,
@@ -45,91 +74,49 @@ public sealed partial class IdeaSummaryProjection : Marten.Events.Aggregation.Si
         LastActivityAt = proposed.ProposedAt,
     };
 
-    public static void Apply(IdeaExplorationStarted e, IdeaSummary idea) => Move(idea, IdeaStatus.Exploring, "", e.At);
-
-    public static void Apply(IdeaValidated e, IdeaSummary idea) => Move(idea, IdeaStatus.Validated, e.Summary, e.At);
-
-    public static void Apply(IdeaSetAside e, IdeaSummary idea) => Move(idea, IdeaStatus.SetAside, e.Learned, e.At);
-
-    public static void Apply(IdeaRevived e, IdeaSummary idea) => Move(idea, IdeaStatus.Exploring, e.Reason, e.At);
-
-    public static void Apply(TeamMemberJoined e, IdeaSummary idea)
+    private void Move(IdeaStatus status, string note, DateTimeOffset at)
     {
-        idea.Members.Add(e.ResearcherId);
-        idea.FormerMembers.Remove(e.ResearcherId);
-        Touch(idea, e.At);
-    }
-
-    public static void Apply(TeamMemberLeft e, IdeaSummary idea)
-    {
-        idea.Members.Remove(e.ResearcherId);
-        if (!idea.FormerMembers.Contains(e.ResearcherId))
-        {
-            idea.FormerMembers.Add(e.ResearcherId);
-        }
-        Touch(idea, e.At);
-    }
-
-    public static void Apply(CollaborationRequested e, IdeaSummary idea) => Link(idea, e.WithIdeaId, e.At);
-
-    public static void Apply(CollaborationReceived e, IdeaSummary idea) => Link(idea, e.FromIdeaId, e.At);
-
-    public static void Apply(TeamDissolved e, IdeaSummary idea)
-    {
-        foreach (var member in e.Members)
-        {
-            Apply(new TeamMemberLeft(e.IdeaId, member, e.At), idea);
-        }
-        idea.InvitedTo = [.. e.InvitedTo];
-    }
-
-    /// <summary>Applies one event of an idea's stream to its state (the same rules Marten applies).</summary>
-    public static IdeaSummary Evolve(IdeaSummary? idea, object change)
-    {
-        if (change is IdeaProposed proposed)
-        {
-            return Create(proposed);
-        }
-        ArgumentNullException.ThrowIfNull(idea);
-        switch (change)
-        {
-            case IdeaExplorationStarted e: Apply(e, idea); break;
-            case IdeaValidated e: Apply(e, idea); break;
-            case IdeaSetAside e: Apply(e, idea); break;
-            case IdeaRevived e: Apply(e, idea); break;
-            case TeamMemberJoined e: Apply(e, idea); break;
-            case TeamMemberLeft e: Apply(e, idea); break;
-            case CollaborationRequested e: Apply(e, idea); break;
-            case CollaborationReceived e: Apply(e, idea); break;
-            case TeamDissolved e: Apply(e, idea); break;
-            default: throw new ArgumentException($"An idea's stream has no event {change.GetType().Name}.", nameof(change));
-        }
-        return idea;
-    }
-
-    private static void Move(IdeaSummary idea, IdeaStatus status, string note, DateTimeOffset at)
-    {
-        idea.Status = status;
-        idea.StatusNote = note;
+        Status = status;
+        StatusNote = note;
         if (status != IdeaStatus.SetAside)
         {
-            idea.InvitedTo = [];
+            InvitedTo = [];
         }
-        Touch(idea, at);
+        Touch(at);
     }
 
-    private static void Link(IdeaSummary idea, Guid other, DateTimeOffset at)
+    private void Join(Guid researcher, DateTimeOffset at)
     {
-        if (!idea.Collaborators.Contains(other))
+        Members.Add(researcher);
+        FormerMembers.Remove(researcher);
+        Touch(at);
+    }
+
+    private void Leave(Guid researcher, DateTimeOffset at)
+    {
+        Members.Remove(researcher);
+        if (!FormerMembers.Contains(researcher))
         {
-            idea.Collaborators.Add(other);
+            FormerMembers.Add(researcher);
         }
-        Touch(idea, at);
+        Touch(at);
     }
 
-    private static void Touch(IdeaSummary idea, DateTimeOffset at)
+    private void Link(Guid other, DateTimeOffset at)
     {
-        idea.TeamSize = idea.Members.Count;
-        idea.LastActivityAt = at;
+        if (!Collaborators.Contains(other))
+        {
+            Collaborators.Add(other);
+        }
+        Touch(at);
+    }
+
+    private void Touch(DateTimeOffset at)
+    {
+        TeamSize = Members.Count;
+        LastActivityAt = at;
     }
 }
+
+/// <summary>The board's rows: each idea's state, stored inline with the idea's own evolve.</summary>
+public sealed partial class IdeaSummaryProjection : StreamProjection<IdeaSummary, IIdeaEvent>;

@@ -1,8 +1,10 @@
+using Lab.Contracts;
 using Lab.Contracts.Knowledge;
 
 namespace Lab.Knowledge.Notes;
 
-public sealed class Note
+/// <summary>One note, folded from its stream: stored inline, and its grain's state.</summary>
+public sealed class Note : IStreamState<Note>
 {
     public Guid Id { get; set; }
     public string Title { get; set; } = "";
@@ -15,30 +17,38 @@ public sealed class Note
     public long Version { get; set; }
 
     public NoteView ToView() => new(Id, Title, Body, AuthorId, AttachedTo, AttachedId, WrittenAt, EditedAt, Version);
-}
 
-public sealed partial class NoteProjection : Marten.Events.Aggregation.SingleStreamProjection<Note, Guid>
-{
-    public static Note Create(NoteWritten e) => new()
+    public static Note Fold(Note? note, ILabEvent change)
     {
-        Id = e.NoteId,
-        Title = e.Title,
-        Body = e.Body,
-        AuthorId = e.AuthorId,
-        AttachedTo = e.AttachedTo,
-        AttachedId = e.AttachedId,
-        WrittenAt = e.At,
-    };
-
-    public static void Apply(NoteEdited e, Note note)
-    {
-        note.Title = e.Title;
-        note.Body = e.Body;
-        note.EditedAt = e.At;
+        switch (change)
+        {
+            case NoteWritten e:
+                return new Note
+                {
+                    Id = e.NoteId,
+                    Title = e.Title,
+                    Body = e.Body,
+                    AuthorId = e.AuthorId,
+                    AttachedTo = e.AttachedTo,
+                    AttachedId = e.AttachedId,
+                    WrittenAt = e.At,
+                };
+            case NoteEdited e:
+                ArgumentNullException.ThrowIfNull(note);
+                note.Title = e.Title;
+                note.Body = e.Body;
+                note.EditedAt = e.At;
+                return note;
+            default:
+                throw new ArgumentException($"A note's stream has no event {change.GetType().Name}.", nameof(change));
+        }
     }
 }
 
-public sealed class Insight
+public sealed partial class NoteProjection : StreamProjection<Note, INoteEvent>;
+
+/// <summary>One insight, folded from its stream (its one event): stored inline, and its grain's state.</summary>
+public sealed class Insight : IStreamState<Insight>
 {
     public Guid Id { get; set; }
     public string Claim { get; set; } = "";
@@ -51,19 +61,22 @@ public sealed class Insight
     public long Version { get; set; }
 
     public InsightView ToView() => new(Id, Claim, Details, Evidence, IdeaId, AuthorId, PublishedAt, CitedDeviceSeconds);
-}
 
-public sealed partial class InsightProjection : Marten.Events.Aggregation.SingleStreamProjection<Insight, Guid>
-{
-    public static Insight Create(InsightPublished e) => new()
+    public static Insight Fold(Insight? insight, ILabEvent change) => change switch
     {
-        Id = e.InsightId,
-        Claim = e.Claim,
-        Details = e.Details,
-        Evidence = [.. e.Evidence],
-        IdeaId = e.IdeaId,
-        AuthorId = e.AuthorId,
-        PublishedAt = e.At,
-        CitedDeviceSeconds = e.CitedDeviceSeconds,
+        InsightPublished e => new Insight
+        {
+            Id = e.InsightId,
+            Claim = e.Claim,
+            Details = e.Details,
+            Evidence = [.. e.Evidence],
+            IdeaId = e.IdeaId,
+            AuthorId = e.AuthorId,
+            PublishedAt = e.At,
+            CitedDeviceSeconds = e.CitedDeviceSeconds,
+        },
+        _ => throw new ArgumentException($"An insight's stream has no event {change.GetType().Name}.", nameof(change)),
     };
 }
+
+public sealed partial class InsightProjection : StreamProjection<Insight, IInsightEvent>;

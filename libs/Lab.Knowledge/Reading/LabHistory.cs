@@ -1,10 +1,9 @@
-using System.Globalization;
 using JasperFx.Events;
+using Lab.Contracts;
 using Lab.Contracts.Ideas;
 using Lab.Contracts.Knowledge;
 using Lab.Contracts.Reading;
 using Lab.Contracts.Researchers;
-using Lab.Contracts.Runs;
 using Lab.Knowledge.Ideas;
 using Lab.Knowledge.Researchers;
 using Lab.Knowledge.Runs;
@@ -13,17 +12,15 @@ using Marten.Events;
 
 namespace Lab.Knowledge.Reading;
 
-/// <summary>The lab's history read straight from its event log: the feed, an idea's timeline, and time travel.</summary>
+/// <summary>
+/// The lab's history read straight from its event log: the feed, an idea's timeline, and time travel. Each event tells
+/// its own story (<see cref="ILabEvent.Story"/>); an idea is folded by its own <see cref="IdeaSummary.Fold"/>. Events
+/// are stamped with their own time, by the lab's clock, so "as of" means the same moment everywhere.
+/// </summary>
 public static class LabHistory
 {
-    /// <summary>The events people see in the feed (credentials and invitations are not news).</summary>
-    public static readonly Type[] FeedEvents =
-    [
-        typeof(IdeaProposed), typeof(IdeaExplorationStarted), typeof(IdeaValidated), typeof(IdeaSetAside), typeof(IdeaRevived),
-        typeof(TeamMemberJoined), typeof(TeamMemberLeft), typeof(CollaborationRequested), typeof(TeamDissolved),
-        typeof(ResearcherJoined), typeof(NoteWritten), typeof(NoteEdited), typeof(InsightPublished),
-        typeof(RunSubmitted), typeof(RunFinished), typeof(RunFailed), typeof(RunCancelled), typeof(RunReopened),
-    ];
+    /// <summary>The events people see in the feed: the news.</summary>
+    public static readonly Type[] FeedEvents = LabEvents.OfKind<INews>();
 
     /// <summary>The whole lab's history, newest first.</summary>
     public static async Task<(IReadOnlyList<HistoryEntry> Items, int Total)> FeedAsync(IQuerySession session, int offset, int limit, CancellationToken cancellationToken)
@@ -34,11 +31,18 @@ public static class LabHistory
         return (await DescribeAsync(session, events, cancellationToken), total);
     }
 
-    /// <summary>One idea's history (its life and its team's), oldest first.</summary>
+    /// <summary>One idea's history (its life, its team's, and other teams asking it to collaborate), oldest first.</summary>
     public static async Task<IReadOnlyList<HistoryEntry>> TimelineAsync(IQuerySession session, Guid ideaId, CancellationToken cancellationToken)
     {
-        var events = await session.Events.FetchStreamAsync(ideaId, token: cancellationToken);
-        return await DescribeAsync(session, events, cancellationToken);
+        var own = await session.Events.FetchStreamAsync(ideaId, token: cancellationToken);
+        // Logs written before a request became the link's one record also hold the asked idea's side in its own stream.
+        var toldHere = own.Select(e => e.Data).OfType<CollaborationReceived>().Select(r => r.FromIdeaId).ToHashSet();
+        var asked = (await IdeaLinks.ToAsync(session, ideaId, cancellationToken: cancellationToken))
+            .Where(l => !toldHere.Contains(l.FromIdeaId))
+            .Select(l => l.Sequence)
+            .ToArray();
+        var requests = asked.Length == 0 ? [] : await session.Events.QueryAllRawEvents().Where(e => e.Sequence.IsOneOf(asked)).ToListAsync(cancellationToken);
+        return await DescribeAsync(session, [.. own.Concat(requests).OrderBy(e => e.Sequence)], cancellationToken);
     }
 
     /// <summary>The lab as it was at <paramref name="asOf"/>: every idea folded from its events up to then.</summary>
@@ -49,6 +53,7 @@ public static class LabHistory
             .OrderBy(e => e.Sequence)
             .ToListAsync(cancellationToken);
         var ideas = new Dictionary<Guid, IdeaSummary>();
+        var linkedBy = new Dictionary<Guid, List<Guid>>();
         int members = 0, notes = 0, insights = 0;
         foreach (var e in events)
         {
@@ -63,105 +68,92 @@ public static class LabHistory
                 case InsightPublished:
                     insights++;
                     break;
-                case IdeaProposed or IdeaExplorationStarted or IdeaValidated or IdeaSetAside or IdeaRevived
-                    or TeamMemberJoined or TeamMemberLeft or CollaborationRequested or CollaborationReceived or TeamDissolved:
+                case IIdeaEvent change:
                     ideas.TryGetValue(e.StreamId, out var idea);
-                    idea = IdeaSummaryProjection.Evolve(idea, e.Data);
+                    idea = IdeaSummary.Fold(idea, change);
                     idea.Version = e.Version;
                     ideas[e.StreamId] = idea;
+                    if (change is CollaborationRequested request)
+                    {
+                        (linkedBy.TryGetValue(request.WithIdeaId, out var links) ? links : linkedBy[request.WithIdeaId] = []).Add(request.IdeaId);
+                    }
                     break;
             }
         }
-        return new LabAsOf(asOf, members, notes, insights, [.. ideas.Values.OrderByDescending(i => i.ProposedAt).Select(i => i.ToView())]);
+        return new LabAsOf(asOf, members, notes, insights,
+            [.. ideas.Values.OrderByDescending(i => i.ProposedAt).Select(i => i.ToView(linkedBy.GetValueOrDefault(i.Id) ?? []))]);
+    }
+
+    /// <summary>One idea as it was at <paramref name="asOf"/>, or null when it had not been proposed yet.</summary>
+    public static async Task<IdeaView?> IdeaAsOfAsync(IQuerySession session, Guid ideaId, DateTimeOffset asOf, CancellationToken cancellationToken)
+    {
+        var idea = await session.Events.AggregateStreamAsync<IdeaSummary>(ideaId, timestamp: asOf, token: cancellationToken);
+        return idea?.ToView((await IdeaLinks.ToAsync(session, ideaId, asOf, cancellationToken)).Select(l => l.FromIdeaId));
     }
 
     private static async Task<IReadOnlyList<HistoryEntry>> DescribeAsync(IQuerySession session, IReadOnlyList<IEvent> events, CancellationToken cancellationToken)
     {
-        var runIds = events.Select(e => RunOf(e.Data)).OfType<Guid>().Distinct().ToArray();
-        var runIdeas = (await session.LoadManyAsync<RunSummary>(cancellationToken, runIds)).ToDictionary(r => r.Id, r => r.IdeaId);
-        var ideaIds = events.SelectMany(e => IdeasIn(e.Data)).Concat(runIdeas.Values).Distinct().ToArray();
-        var titles = (await session.LoadManyAsync<IdeaSummary>(cancellationToken, ideaIds)).ToDictionary(i => i.Id, i => i.Title);
-        var actorIds = events.Select(e => ActorOf(e.Data)).OfType<Guid>().Distinct().ToArray();
-        var handles = (await session.LoadManyAsync<ResearcherProfile>(cancellationToken, actorIds)).ToDictionary(r => r.Id, r => r.Handle);
-
-        string Idea(Guid id) => titles.TryGetValue(id, out var title) ? $"“{title}”" : "an idea";
-        string RunFor(Guid run) => runIdeas.TryGetValue(run, out var idea) ? $"a run for {Idea(idea)}" : "a run";
-        return [.. events.Select(e =>
+        var told = events.Select(e => (Event: e, Fact: e.Data as ILabEvent)).ToList();
+        // Telling each story once to names that only remember what they are asked for gives the names to look up.
+        var wanted = new WantedNames();
+        foreach (var (_, fact) in told)
         {
-            var actor = ActorOf(e.Data);
-            var who = actor is { } a && handles.TryGetValue(a, out var handle) ? "@" + handle : "someone";
-            var (kind, summary, subjectKind, subject, celebrate) = e.Data switch
-            {
-                IdeaProposed x => ("idea-proposed", $"{who} proposed {Idea(x.IdeaId)}", "idea", x.IdeaId, false),
-                IdeaExplorationStarted x => ("idea-exploring", $"{who} started exploring {Idea(x.IdeaId)}", "idea", x.IdeaId, false),
-                IdeaValidated x => ("idea-validated", $"{Idea(x.IdeaId)} was validated! {x.Summary}", "idea", x.IdeaId, true),
-                IdeaSetAside x => ("idea-set-aside", $"{who} set aside {Idea(x.IdeaId)}. Learned: {x.Learned}", "idea", x.IdeaId, false),
-                IdeaRevived x => ("idea-revived", $"{who} revived {Idea(x.IdeaId)}: {x.Reason}", "idea", x.IdeaId, false),
-                TeamMemberJoined x => ("team-joined", $"{who} joined the team of {Idea(x.IdeaId)}", "idea", x.IdeaId, false),
-                TeamMemberLeft x => ("team-left", $"{who} left the team of {Idea(x.IdeaId)}", "idea", x.IdeaId, false),
-                CollaborationRequested x => ("collaboration", $"{who} linked {Idea(x.IdeaId)} with {Idea(x.WithIdeaId)}", "idea", x.IdeaId, false),
-                CollaborationReceived x => ("collaboration", $"{Idea(x.FromIdeaId)} asked {Idea(x.IdeaId)} to collaborate", "idea", x.IdeaId, false),
-                TeamDissolved x => ("team-dissolved", $"The team of {Idea(x.IdeaId)} dissolved; its {x.Members.Count} members are invited to {x.InvitedTo.Count} ideas that build on it", "idea", x.IdeaId, false),
-                ResearcherJoined x => ("member-joined", $"@{x.Handle} joined the lab", "researcher", x.ResearcherId, false),
-                NoteWritten x => ("note-written", $"{who} wrote “{x.Title}”", "note", x.NoteId, false),
-                NoteEdited x => ("note-edited", $"{who} edited “{x.Title}”", "note", x.NoteId, false),
-                InsightPublished x => ("insight-published", $"{who} published an insight: {x.Claim}", "insight", x.InsightId, false),
-                RunSubmitted x => ("run-submitted", $"{who} put {RunFor(x.RunId)} on the pool", "run", x.RunId, false),
-                RunFinished x => ("run-finished", string.Create(CultureInfo.InvariantCulture, $"{Capitalised(RunFor(x.RunId))} finished {x.Outcome.Step} steps: validation loss {x.Outcome.ValLoss:0.###}"), "run", x.RunId, false),
-                RunFailed x => ("run-failed", $"{Capitalised(RunFor(x.RunId))} failed at step {x.Step}: {x.Reason}", "run", x.RunId, false),
-                RunCancelled x => ("run-cancelled", $"{who} cancelled {RunFor(x.RunId)}", "run", x.RunId, false),
-                RunReopened x => ("run-resumed", $"{who} resumed {RunFor(x.RunId)} after its cancellation", "run", x.RunId, false),
-                _ => ("other", e.EventTypeName, "stream", e.StreamId, false),
-            };
-            return new HistoryEntry(e.Sequence, e.Timestamp, kind, actor, actor is null ? null : who.TrimStart('@'), summary, subjectKind, subject, celebrate);
-        })];
+            wanted.Member(fact?.Actor);
+            fact?.Story?.Summary(wanted);
+        }
+        var runIdeas = (await session.LoadManyAsync<RunSummary>(cancellationToken, wanted.Runs)).ToDictionary(r => r.Id, r => r.IdeaId);
+        var titles = (await session.LoadManyAsync<IdeaSummary>(cancellationToken, wanted.Ideas.Concat(runIdeas.Values).Distinct()))
+            .ToDictionary(i => i.Id, i => i.Title);
+        var handles = (await session.LoadManyAsync<ResearcherProfile>(cancellationToken, wanted.Members)).ToDictionary(r => r.Id, r => r.Handle);
+        var names = new KnownNames(handles, titles, runIdeas);
+        return [.. told.Select(t => Entry(t.Event, t.Fact, names))];
     }
 
-    private static Guid? ActorOf(object data) => data switch
+    private static HistoryEntry Entry(IEvent e, ILabEvent? fact, KnownNames names)
     {
-        IdeaProposed x => x.ProposedBy,
-        IdeaExplorationStarted x => x.By,
-        IdeaValidated x => x.By,
-        IdeaSetAside x => x.By,
-        IdeaRevived x => x.By,
-        TeamMemberJoined x => x.ResearcherId,
-        TeamMemberLeft x => x.ResearcherId,
-        CollaborationRequested x => x.By,
-        CollaborationReceived x => x.By,
-        ResearcherJoined x => x.ResearcherId,
-        NoteWritten x => x.AuthorId,
-        NoteEdited x => x.EditorId,
-        InsightPublished x => x.AuthorId,
-        RunSubmitted x => x.SubmittedBy,
-        RunCancelled x => x.By,
-        RunReopened x => x.By,
-        _ => null,
-    };
+        var actor = fact?.Actor;
+        var who = names.Member(actor);
+        var handle = actor is null ? null : who.TrimStart('@');
+        return fact?.Story is { } story
+            ? new HistoryEntry(e.Sequence, fact.At, story.Kind, actor, handle, story.Summary(names), story.SubjectKind, story.SubjectId, story.Celebrate)
+            : new HistoryEntry(e.Sequence, fact?.At ?? e.Timestamp, "other", actor, handle, e.EventTypeName, "stream", e.StreamId, false);
+    }
 
-    private static Guid? RunOf(object data) => data switch
+    /// <summary>Remembers which names a story asks for, so that each kind is looked up in one query.</summary>
+    private sealed class WantedNames : INames
     {
-        RunSubmitted x => x.RunId,
-        RunFinished x => x.RunId,
-        RunFailed x => x.RunId,
-        RunCancelled x => x.RunId,
-        RunReopened x => x.RunId,
-        _ => null,
-    };
+        public HashSet<Guid> Members { get; } = [];
+        public HashSet<Guid> Ideas { get; } = [];
+        public HashSet<Guid> Runs { get; } = [];
 
-    private static string Capitalised(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
+        public string Member(Guid? id)
+        {
+            if (id is { } member)
+            {
+                Members.Add(member);
+            }
+            return "";
+        }
 
-    private static IEnumerable<Guid> IdeasIn(object data) => data switch
+        public string Idea(Guid id)
+        {
+            Ideas.Add(id);
+            return "";
+        }
+
+        public string RunFor(Guid run)
+        {
+            Runs.Add(run);
+            return "";
+        }
+    }
+
+    private sealed class KnownNames(Dictionary<Guid, string> handles, Dictionary<Guid, string> titles, Dictionary<Guid, Guid> runIdeas) : INames
     {
-        IdeaProposed x => [x.IdeaId],
-        IdeaExplorationStarted x => [x.IdeaId],
-        IdeaValidated x => [x.IdeaId],
-        IdeaSetAside x => [x.IdeaId],
-        IdeaRevived x => [x.IdeaId],
-        TeamMemberJoined x => [x.IdeaId],
-        TeamMemberLeft x => [x.IdeaId],
-        CollaborationRequested x => [x.IdeaId, x.WithIdeaId],
-        CollaborationReceived x => [x.IdeaId, x.FromIdeaId],
-        TeamDissolved x => [x.IdeaId],
-        _ => [],
-    };
+        public string Member(Guid? id) => id is { } member && handles.TryGetValue(member, out var handle) ? "@" + handle : "someone";
+
+        public string Idea(Guid id) => titles.TryGetValue(id, out var title) ? $"“{title}”" : "an idea";
+
+        public string RunFor(Guid run) => runIdeas.TryGetValue(run, out var idea) ? $"a run for {Idea(idea)}" : "a run";
+    }
 }

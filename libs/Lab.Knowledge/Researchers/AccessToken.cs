@@ -1,12 +1,15 @@
 using System.Security.Cryptography;
 using System.Text;
+using JasperFx.Events;
+using Lab.Contracts;
 using Lab.Contracts.Researchers;
+using Marten.Events.Projections;
 
 namespace Lab.Knowledge.Researchers;
 
 /// <summary>
-/// A personal access token as stored: only a SHA-256 hash of the secret, never the secret itself.
-/// Written in the same transaction as the <see cref="AccessTokenIssued"/> event.
+/// A personal access token as stored: only a SHA-256 hash of the secret, never the secret itself. Folded from the token's
+/// events in its member's stream, inline, so it is written in the same transaction as they are and can be rebuilt.
 /// </summary>
 public sealed class AccessToken
 {
@@ -33,4 +36,34 @@ public sealed class AccessToken
 
     public static string HashOf(string secret) =>
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(secret))).ToLowerInvariant();
+
+    /// <summary>
+    /// How the token's events change it. A token issued before its event carried the secret's hash cannot be rebuilt from
+    /// the log (nothing else holds its hash): it has no document then, and its member issues a new one.
+    /// </summary>
+    public static AccessToken? Fold(AccessToken? token, ILabEvent change) => change switch
+    {
+        AccessTokenIssued { Hash: null or "" } => token,
+        AccessTokenIssued e => new AccessToken { Id = e.TokenId, ResearcherId = e.ResearcherId, Name = e.TokenName, Hash = e.Hash, IssuedAt = e.IssuedAt },
+        AccessTokenRevoked e when token is not null => Revoked(token, e.RevokedAt),
+        _ => token,
+    };
+
+    private static AccessToken Revoked(AccessToken token, DateTimeOffset at)
+    {
+        token.RevokedAt = at;
+        return token;
+    }
+}
+
+/// <summary>Tokens, each folded from its own events in its member's stream.</summary>
+public sealed partial class AccessTokenProjection : MultiStreamProjection<AccessToken, Guid>
+{
+    public AccessTokenProjection()
+    {
+        Identity<AccessTokenIssued>(e => e.TokenId);
+        Identity<AccessTokenRevoked>(e => e.TokenId);
+    }
+
+    public override AccessToken? Evolve(AccessToken? snapshot, Guid id, IEvent e) => AccessToken.Fold(snapshot, (ILabEvent)e.Data);
 }

@@ -1,10 +1,11 @@
+using Lab.Contracts;
 using Lab.Contracts.Researchers;
 using Marten;
 
 namespace Lab.Knowledge.Researchers;
 
-/// <summary>An invitation, projected from its own stream (issued, then at most once accepted).</summary>
-public sealed class Invitation
+/// <summary>An invitation, folded from its own stream (issued, then at most once accepted or revoked) and stored inline.</summary>
+public sealed class Invitation : IStreamState<Invitation>
 {
     public const string Prefix = "labinv_";
     public static readonly TimeSpan Lifetime = TimeSpan.FromDays(7);
@@ -39,25 +40,36 @@ public sealed class Invitation
         IsOpenAt(now) && await session.Query<AccessToken>().AnyAsync(t => t.ResearcherId == InvitedBy && t.RevokedAt == null, cancellationToken);
 
     public static string NewCode() => Prefix + AccessToken.NewSecret()[AccessToken.Prefix.Length..];
-}
 
-public sealed partial class InvitationProjection : Marten.Events.Aggregation.SingleStreamProjection<Invitation, Guid>
-{
-    public static Invitation Create(InvitationIssued e) => new()
+    public static Invitation Fold(Invitation? invitation, ILabEvent change)
     {
-        Id = e.InvitationId,
-        InvitedBy = e.InvitedBy,
-        Hash = e.Hash,
-        ExpiresAt = e.ExpiresAt,
-        IssuedAt = e.At,
-    };
-
-    public static void Apply(InvitationAccepted e, Invitation invitation) => invitation.AcceptedBy = e.ResearcherId;
-
-    public static void Apply(InvitationRevoked e, Invitation invitation)
-    {
-        invitation.RevokedBy = e.RevokedBy;
-        invitation.RevokedAt = e.At;
-        invitation.RevokedReason = e.Reason;
+        if (change is InvitationIssued issued)
+        {
+            return new Invitation
+            {
+                Id = issued.InvitationId,
+                InvitedBy = issued.InvitedBy,
+                Hash = issued.Hash,
+                ExpiresAt = issued.ExpiresAt,
+                IssuedAt = issued.At,
+            };
+        }
+        ArgumentNullException.ThrowIfNull(invitation);
+        switch (change)
+        {
+            case InvitationAccepted e:
+                invitation.AcceptedBy = e.ResearcherId;
+                break;
+            case InvitationRevoked e:
+                invitation.RevokedBy = e.RevokedBy;
+                invitation.RevokedAt = e.At;
+                invitation.RevokedReason = e.Reason;
+                break;
+            default:
+                throw new ArgumentException($"An invitation's stream has no event {change.GetType().Name}.", nameof(change));
+        }
+        return invitation;
     }
 }
+
+public sealed partial class InvitationProjection : StreamProjection<Invitation, IInvitationEvent>;

@@ -1,9 +1,10 @@
+using Lab.Contracts;
 using Lab.Contracts.Researchers;
 
 namespace Lab.Knowledge.Researchers;
 
-/// <summary>A member as the lab sees them, projected inline from their stream (handles are unique).</summary>
-public sealed class ResearcherProfile
+/// <summary>A member as the lab sees them, folded from their stream: stored inline (handles are unique), and their grain's state.</summary>
+public sealed class ResearcherProfile : IStreamState<ResearcherProfile>
 {
     public Guid Id { get; set; }
     public string Handle { get; set; } = "";
@@ -15,31 +16,23 @@ public sealed class ResearcherProfile
     public long Version { get; set; }
 
     public ResearcherView ToView() => new(Id, Handle, Name, Interests, Background, OperatesLab, JoinedAt);
-}
 
-public sealed partial class ResearcherProfileProjection : Marten.Events.Aggregation.SingleStreamProjection<ResearcherProfile, Guid>
-{
-    public static ResearcherProfile Create(ResearcherJoined joined) => new()
+    public static ResearcherProfile Fold(ResearcherProfile? profile, ILabEvent change) => change switch
     {
-        Id = joined.ResearcherId,
-        Handle = joined.Handle,
-        Name = joined.Name,
-        Interests = [.. joined.Interests],
-        Background = joined.Background,
-        OperatesLab = joined.OperatesLab,
-        JoinedAt = joined.JoinedAt,
+        ResearcherJoined joined => new ResearcherProfile
+        {
+            Id = joined.ResearcherId,
+            Handle = joined.Handle,
+            Name = joined.Name,
+            Interests = [.. joined.Interests],
+            Background = joined.Background,
+            OperatesLab = joined.OperatesLab,
+            JoinedAt = joined.JoinedAt,
+        },
+        // Tokens and invitations belong to the member's history but change nothing on the profile.
+        AccessTokenIssued or AccessTokenRevoked or MemberInvitedSomeone => profile ?? throw new ArgumentNullException(nameof(profile)),
+        _ => throw new ArgumentException($"A member's stream has no event {change.GetType().Name}.", nameof(change)),
     };
-
-    // Token events belong to the member's history but change nothing on the profile.
-    public static void Apply(AccessTokenIssued issued, ResearcherProfile profile)
-    {
-    }
-
-    public static void Apply(AccessTokenRevoked revoked, ResearcherProfile profile)
-    {
-    }
-
-    public static void Apply(MemberInvitedSomeone invited, ResearcherProfile profile)
-    {
-    }
 }
+
+public sealed partial class ResearcherProfileProjection : StreamProjection<ResearcherProfile, IResearcherEvent>;

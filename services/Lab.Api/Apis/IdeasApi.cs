@@ -82,17 +82,17 @@ public static class IdeasApi
             _ => board.OrderByDescending(i => i.ProposedAt),
         };
         var rows = await board.Skip(paging.Offset).Take(paging.Limit).ToListAsync(cancellationToken);
-        return TypedResults.Ok(new Page<IdeaView>([.. rows.Select(r => r.ToView())], total, paging.Offset, paging.Limit));
+        return TypedResults.Ok(new Page<IdeaView>(await IdeaLinks.ViewsAsync(session, rows, cancellationToken), total, paging.Offset, paging.Limit));
     }
 
     public static async Task<Results<Ok<IdeaView>, ProblemHttpResult>> GetIdea(Guid id, DateTimeOffset? asOf, IQuerySession session, CancellationToken cancellationToken)
     {
         var idea = asOf is { } moment
-            ? await session.Events.AggregateStreamAsync<IdeaSummary>(id, timestamp: moment, token: cancellationToken)
-            : await session.LoadAsync<IdeaSummary>(id, cancellationToken);
+            ? await LabHistory.IdeaAsOfAsync(session, id, moment, cancellationToken)
+            : await IdeaLinks.ViewAsync(session, id, cancellationToken);
         return idea is null
             ? Problems.NotFound(asOf is null ? $"No idea has the id {id}." : $"Idea {id} did not exist yet at {asOf:O}.")
-            : TypedResults.Ok(idea.ToView());
+            : TypedResults.Ok(idea);
     }
 
     public static async Task<Results<Ok<ItemList<HistoryEntry>>, ProblemHttpResult>> IdeaTimeline(Guid id, IQuerySession session, CancellationToken cancellationToken)

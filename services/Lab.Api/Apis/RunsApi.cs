@@ -268,21 +268,6 @@ public static class RunsApi
         return line.Status is { } status && RunRules.IsOver(status);
     }
 
-    private static RunMetricsLine? LineFor(object change) => change switch
-    {
-        RunProgressed p => new RunMetricsLine("progress", p.At, p.Step, p.Loss, p.ValLoss, p.TokensPerS, p.ExpertLoadMaxOverMean),
-        RunSubmitted s => new RunMetricsLine("status", s.At, Status: RunStatus.Queued, Detail: "submitted"),
-        RunPlaced p => new RunMetricsLine("status", p.At, Status: RunStatus.Placed, Detail: $"placed on {p.Node}"),
-        RunStarted s => new RunMetricsLine("status", s.At, Step: 0, Status: RunStatus.Running, Detail: "started"),
-        RunResumed r => new RunMetricsLine("status", r.At, Step: r.Step, Status: RunStatus.Running, Detail: $"resumed from step {r.Step}"),
-        RunCheckpointed c => new RunMetricsLine("checkpoint", c.At, Step: c.Step),
-        RunPreempted p => new RunMetricsLine("status", p.At, Status: RunStatus.Stopping, Detail: "preempted"),
-        RunRequeued r => new RunMetricsLine("status", r.At, Step: r.CheckpointStep, Status: RunStatus.Queued, Detail: ServerPaths.Hide(r.Reason)),
-        RunCrashed c => new RunMetricsLine("status", c.At, Step: c.CheckpointStep, Status: RunStatus.Queued, Detail: $"{ServerPaths.Hide(c.Reason)}; restart {c.Restart}"),
-        RunFinished f => new RunMetricsLine("status", f.At, f.Outcome.Step, f.Outcome.Loss, f.Outcome.ValLoss, f.Outcome.TokensPerS, f.Outcome.ExpertLoadMaxOverMean, RunStatus.Finished, "finished"),
-        RunFailed f => new RunMetricsLine("status", f.At, Step: f.Step, Status: RunStatus.Failed, Detail: ServerPaths.Hide(f.Reason)),
-        RunCancelled c => new RunMetricsLine("status", c.At, Status: RunStatus.Cancelled, Detail: "cancelled"),
-        RunReopened r => new RunMetricsLine("status", r.At, Step: r.CheckpointStep, Status: RunStatus.Queued, Detail: "resumed after its cancellation"),
-        _ => null,
-    };
+    /// <summary>Each run event says its own metrics line (or that it has none).</summary>
+    private static RunMetricsLine? LineFor(object change) => (change as IRunEvent)?.MetricsLine;
 }
