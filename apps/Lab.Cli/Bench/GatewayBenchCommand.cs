@@ -1,23 +1,15 @@
 using System.CommandLine;
-using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Spectre.Console;
+using static Lab.Cli.Bench.BenchOutput;
 
 namespace Lab.Cli.Bench;
 
 /// <summary><c>lab bench gateway</c>: requests per second and latency through the gateway against the API itself, in one run.</summary>
 public static class GatewayBenchCommand
 {
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
-
     public static Command Create()
     {
-        var json = new Option<bool>("--json") { Description = "End with the figures as one line of JSON." };
+        var json = JsonOption();
         var connections = new Option<int>("--connections") { Description = "Connections sending requests at once.", DefaultValueFactory = _ => 16 };
         var seconds = new Option<double>("--seconds") { Description = "Length of each measured phase.", DefaultValueFactory = _ => 5 };
         var rounds = new Option<int>("--rounds") { Description = "Rounds of the four phases (read and stream, direct and through the gateway), alternating.", DefaultValueFactory = _ => 3 };
@@ -29,21 +21,14 @@ public static class GatewayBenchCommand
         {
             if (parse.GetValue(connections) is < 1 or > 512 || parse.GetValue(seconds) is < 0.5 or > 600 || parse.GetValue(rounds) is < 1 or > 100)
             {
-                Console.Error.WriteLine(JsonSerializer.Serialize(new { error = "--connections is 1 to 512, --seconds 0.5 to 600, --rounds 1 to 100." }));
-                return 2;
+                return Refuse("--connections is 1 to 512, --seconds 0.5 to 600, --rounds 1 to 100.");
             }
             var quiet = parse.GetValue(json);
-            var progress = new Progress<string>(line =>
-            {
-                if (!quiet)
-                {
-                    AnsiConsole.MarkupLine($"[grey]…[/] {Markup.Escape(line)}");
-                }
-            });
+            var progress = Progress(quiet);
             var result = await GatewayBench.RunAsync(parse.GetValue(connections), TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(rounds), progress, cancellationToken);
             if (quiet)
             {
-                Console.WriteLine(JsonSerializer.Serialize(result, Json));
+                Figures(result);
                 return 0;
             }
             var table = new Table().AddColumns("", "straight to the API", "through the gateway", "gateway ÷ direct", "added p50", "added p99");
@@ -55,6 +40,4 @@ public static class GatewayBenchCommand
         });
         return command;
     }
-
-    private static string F(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
 }

@@ -69,11 +69,14 @@ public static class GrainsBench
             progress.Report($"Proposing {grainCount} ideas");
             var member = Guid.CreateVersion7();
             await grains.GetGrain<IResearcherGrain>(member).Join(new JoinLab("bench-" + Guid.NewGuid().ToString("N")[..8], "Bench"), operatesLab: false);
+            // Proposed from each silo in turn: placement prefers the calling silo when the two are alike, and either
+            // silo alone may otherwise take every one of them while the other's load figures are not in yet.
             var ideas = new List<Guid>();
             for (var i = 0; i < grainCount; i++)
             {
                 var id = Guid.CreateVersion7();
-                await grains.GetGrain<IIdeaGrain>(id).Propose(new ProposeIdea($"Bench idea {i}", "Called by the grain benchmark."), member);
+                var proposer = silos[i % silos.Count].Services.GetRequiredService<IGrainFactory>();
+                await proposer.GetGrain<IIdeaGrain>(id).Propose(new ProposeIdea($"Bench idea {i}", "Called by the grain benchmark."), member);
                 ideas.Add(id);
             }
             var here = ((Orleans.Runtime.ILocalSiloDetails)silos[0].Services.GetRequiredService(typeof(Orleans.Runtime.ILocalSiloDetails))).SiloAddress;

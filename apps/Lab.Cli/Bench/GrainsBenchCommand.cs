@@ -1,23 +1,15 @@
 using System.CommandLine;
-using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Spectre.Console;
+using static Lab.Cli.Bench.BenchOutput;
 
 namespace Lab.Cli.Bench;
 
 /// <summary><c>lab bench grains</c>: grain calls in a silo, across two silos and through the API, in one run.</summary>
 public static class GrainsBenchCommand
 {
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
-
     public static Command Create()
     {
-        var json = new Option<bool>("--json") { Description = "End with the figures as one line of JSON." };
+        var json = JsonOption();
         var grains = new Option<int>("--grains") { Description = "Ideas (grains) to call, spread over both silos.", DefaultValueFactory = _ => 200 };
         var concurrency = new Option<int>("--concurrency") { Description = "Calls in flight at once.", DefaultValueFactory = _ => 32 };
         var seconds = new Option<double>("--seconds") { Description = "Length of each measured phase.", DefaultValueFactory = _ => 5 };
@@ -29,21 +21,14 @@ public static class GrainsBenchCommand
         {
             if (parse.GetValue(grains) is < 10 or > 100_000 || parse.GetValue(concurrency) is < 1 or > 1024 || parse.GetValue(seconds) is < 0.5 or > 600)
             {
-                Console.Error.WriteLine(JsonSerializer.Serialize(new { error = "--grains is 10 to 100000, --concurrency 1 to 1024, --seconds 0.5 to 600." }));
-                return 2;
+                return Refuse("--grains is 10 to 100000, --concurrency 1 to 1024, --seconds 0.5 to 600.");
             }
             var quiet = parse.GetValue(json);
-            var progress = new Progress<string>(line =>
-            {
-                if (!quiet)
-                {
-                    AnsiConsole.MarkupLine($"[grey]…[/] {Markup.Escape(line)}");
-                }
-            });
+            var progress = Progress(quiet);
             var r = await GrainsBench.RunAsync(parse.GetValue(grains), parse.GetValue(concurrency), TimeSpan.FromSeconds(parse.GetValue(seconds)), progress, cancellationToken);
             if (quiet)
             {
-                Console.WriteLine(JsonSerializer.Serialize(r, Json));
+                Figures(r);
                 return 0;
             }
             var table = new Table().AddColumns("", "calls per second", "÷ in the silo", "p50", "p99");
@@ -55,6 +40,4 @@ public static class GrainsBenchCommand
         });
         return command;
     }
-
-    private static string F(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
 }

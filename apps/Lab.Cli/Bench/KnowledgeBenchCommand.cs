@@ -1,23 +1,15 @@
 using System.CommandLine;
-using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Spectre.Console;
+using static Lab.Cli.Bench.BenchOutput;
 
 namespace Lab.Cli.Bench;
 
 /// <summary><c>lab bench kb</c>: the knowledge base's writes, rebuild and search in a lab of its own.</summary>
 public static class KnowledgeBenchCommand
 {
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
-
     public static Command Create()
     {
-        var json = new Option<bool>("--json") { Description = "End with the figures as one line of JSON." };
+        var json = JsonOption();
         var entries = new Option<int>("--entries") { Description = "Knowledge entries to search over (ideas, notes, insights).", DefaultValueFactory = _ => 100_000 };
         var concurrency = new Option<int>("--concurrency") { Description = "Writes in flight at once through the grains.", DefaultValueFactory = _ => 16 };
         var seconds = new Option<double>("--seconds") { Description = "How long to write through the grains.", DefaultValueFactory = _ => 10 };
@@ -30,21 +22,14 @@ public static class KnowledgeBenchCommand
         {
             if (parse.GetValue(entries) is < 100 or > 5_000_000 || parse.GetValue(concurrency) is < 1 or > 256 || parse.GetValue(seconds) is < 0.5 or > 600 || parse.GetValue(queries) is < 1 or > 100_000)
             {
-                Console.Error.WriteLine(JsonSerializer.Serialize(new { error = "--entries is 100 to 5000000, --concurrency 1 to 256, --seconds 0.5 to 600, --queries 1 to 100000." }));
-                return 2;
+                return Refuse("--entries is 100 to 5000000, --concurrency 1 to 256, --seconds 0.5 to 600, --queries 1 to 100000.");
             }
             var quiet = parse.GetValue(json);
-            var progress = new Progress<string>(line =>
-            {
-                if (!quiet)
-                {
-                    AnsiConsole.MarkupLine($"[grey]…[/] {Markup.Escape(line)}");
-                }
-            });
+            var progress = Progress(quiet);
             var r = await KnowledgeBench.RunAsync(parse.GetValue(entries), parse.GetValue(concurrency), TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(queries), progress, cancellationToken);
             if (quiet)
             {
-                Console.WriteLine(JsonSerializer.Serialize(r, Json));
+                Figures(r);
                 return 0;
             }
             var table = new Table().AddColumns("", "figure");
@@ -57,6 +42,4 @@ public static class KnowledgeBenchCommand
         });
         return command;
     }
-
-    private static string F(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
 }

@@ -1,8 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Spectre.Console;
+using static Lab.Cli.Bench.BenchOutput;
 
 namespace Lab.Cli.Bench;
 
@@ -12,15 +11,9 @@ namespace Lab.Cli.Bench;
 /// </summary>
 public static class SchedulerBenchCommand
 {
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
-
     public static Command Create()
     {
-        var json = new Option<bool>("--json") { Description = "End with the figures as one line of JSON." };
+        var json = JsonOption();
         var seed = new Option<int>("--seed") { Description = "Seed of the generated workload.", DefaultValueFactory = _ => 1 };
         var runs = new Option<int>("--runs") { Description = "Runs in the workload.", DefaultValueFactory = _ => 4000 };
 
@@ -38,7 +31,7 @@ public static class SchedulerBenchCommand
             var result = SchedulerBench.Run(parse.GetValue(seed), parse.GetValue(runs));
             if (parse.GetValue(json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(result, Json));
+                Figures(result);
             }
             else
             {
@@ -80,8 +73,6 @@ public static class SchedulerBenchCommand
         AnsiConsole.Write(ideas);
         AnsiConsole.MarkupLine("[grey]Utilisation and Jain's index are measured over the intervals where demand is at least supply; see SchedulerBenchResult.[/]");
     }
-
-    private static string F(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
 
     private static string Hours(double seconds) => $"{(seconds / 3600).ToString("0.00", CultureInfo.InvariantCulture)} h";
 }
