@@ -86,13 +86,24 @@ public sealed record RunFootprint(int VocabSize, long Parameters, long ActivePar
         var denseLayers = model.Layers - moeLayers;
         var routed = model.RoutedExperts * SwiGlu(d, model.ExpertHidden);
         var moe = model.RoutedExperts * d + SwiGlu(d, (double)model.SharedExperts * model.ExpertHidden) + routed;
+        var dense = SwiGlu(d, DenseHidden(model));
+        var attention = model.AttentionWeights() + AttentionNormWeights(model);
+        // A prediction module: two input norms, the projection M (2 × dim²), a block like the last layer, a final norm.
+        var lastIsMoe = model.IsMoeLayer(model.Layers - 1);
+        var prediction = 3 * d + 2 * d * d + 2 * d + attention + (lastIsMoe ? moe : dense);
         var total = vocabSize * d * (model.TiedEmbeddings ? 1 : 2) + d
-            + model.Layers * (2 * d + 4 * d * d)
-            + denseLayers * SwiGlu(d, DenseHidden(model))
-            + moeLayers * moe;
-        var inactive = moeLayers * SwiGlu(d, model.ExpertHidden) * (model.RoutedExperts - model.TopK);
+            + model.Layers * (2 * d + attention)
+            + denseLayers * dense
+            + moeLayers * moe
+            + Math.Max(0, model.MtpDepth) * prediction;
+        var routedLayers = moeLayers + (lastIsMoe ? Math.Max(0, model.MtpDepth) : 0);
+        var inactive = routedLayers * SwiGlu(d, model.ExpertHidden) * (model.RoutedExperts - model.TopK);
         return (total, total - inactive);
     }
+
+    /// <summary>Latent attention normalises its latents: the key-value one, and the query one when queries are compressed.</summary>
+    private static double AttentionNormWeights(ModelOptions model) =>
+        model.Attention == AttentionKind.Mla ? (double)model.KvLoraRank + Math.Max(0, model.QLoraRank) : 0;
 
     /// <summary>Layers whose feed-forward is an MoE layer: all but the first dense_layers, unless the model is dense.</summary>
     private static double MoeLayers(ModelOptions model) =>

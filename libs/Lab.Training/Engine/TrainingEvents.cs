@@ -43,7 +43,8 @@ public sealed record ProgressEvent(
     double ExpertLoadMaxOverMean,
     double ExpertLoadCv,
     double ElapsedS,
-    double EtaS) : TrainingEvent("progress");
+    double EtaS,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? MtpLoss = null) : TrainingEvent("progress");
 
 public sealed record EvaluationEvent(
     int Step,
