@@ -22,6 +22,6 @@ var root = new RootCommand("Lab: a research lab in a box.")
     FeedCommand.Create(),
     Lab.Cli.Runs.RunsCommand.Create(),
     Lab.Cli.Runs.PoolCommand.Create(),
-    BenchCommand.Create(SchedulerBenchCommand.Create(), MoeBenchCommand.Create(), GatewayBenchCommand.Create(), GrainsBenchCommand.Create(), KnowledgeBenchCommand.Create()),
+    BenchCommand.Create(SchedulerBenchCommand.Create(), MoeBenchCommand.Create(), QualityBenchCommand.Create(), GatewayBenchCommand.Create(), GrainsBenchCommand.Create(), KnowledgeBenchCommand.Create()),
 };
 return await root.Parse(args).InvokeAsync();

@@ -37,7 +37,7 @@ internal sealed class ConsoleTrainOutput : ITrainOutput
             case ProgressEvent p when _bar is not null:
                 _bar.Value = p.Step;
                 _bar.Description = Markup.Escape(
-                    $"step {p.Step}/{p.TotalSteps}  loss {F(p.Loss, "0.000")}  {F(p.TokensPerS, "N0")} tok/s  {F(p.ModelGflopsPerS, "0.0")} GFLOP/s  load {F(p.ExpertLoadMaxOverMean, "0.00")}  ETA {Duration(p.EtaS)}");
+                    $"step {p.Step}/{p.TotalSteps}  loss {F(p.Loss, "0.000")}{(p.MtpLoss is { } mtp ? $"  mtp {F(mtp, "0.000")}" : "")}  {F(p.TokensPerS, "N0")} tok/s  {F(p.ModelGflopsPerS, "0.0")} GFLOP/s  load {F(p.ExpertLoadMaxOverMean, "0.00")}  ETA {Duration(p.EtaS)}");
                 break;
             case EvaluationEvent e:
                 Line($"step {e.Step}: validation loss {F(e.ValLoss, "0.000")}, expert load max/mean {F(e.ExpertLoadMaxOverMean, "0.00")}");

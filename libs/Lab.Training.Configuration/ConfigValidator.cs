@@ -24,7 +24,7 @@ internal static class ConfigValidator
             {
                 problems.Add($"model.model_dim ({m.ModelDim}) must be a multiple of model.heads ({m.Heads})");
             }
-            else if (m.HeadDim % 2 != 0)
+            else if (m.Attention == AttentionKind.Mha && m.HeadDim % 2 != 0)
             {
                 problems.Add($"the head width model_dim/heads ({m.HeadDim}) must be even for rotary position encoding");
             }
@@ -49,6 +49,42 @@ internal static class ConfigValidator
         NonNegative(problems, "model.z_loss_weight", m.ZLossWeight);
         Positive(problems, "model.rope_theta", m.RopeTheta);
         Positive(problems, "model.init_std", m.InitStd);
+        ValidateMultiTokenPrediction(m, problems);
+        if (m.Attention == AttentionKind.Mla)
+        {
+            ValidateLatentAttention(m, problems);
+        }
+    }
+
+    private static void ValidateMultiTokenPrediction(ModelOptions m, List<string> problems)
+    {
+        if (m.MtpDepth < 0 || (m.ContextLength > 0 && m.MtpDepth >= m.ContextLength))
+        {
+            problems.Add($"model.mtp_depth must be between 0 (off) and model.context_length - 1 ({m.ContextLength - 1}), got {m.MtpDepth}");
+        }
+        NonNegative(problems, "model.mtp_loss_weight", m.MtpLossWeight);
+        if (m.MtpDepth > 0 && m.MtpLossWeight == 0)
+        {
+            problems.Add("model.mtp_loss_weight must be above 0 when model.mtp_depth is set: with 0 the prediction modules would train on nothing");
+        }
+    }
+
+    /// <summary>Checked only when <c>model.attention</c> is <c>mla</c>; the fields mean nothing otherwise.</summary>
+    private static void ValidateLatentAttention(ModelOptions m, List<string> problems)
+    {
+        Positive(problems, "model.kv_lora_rank", m.KvLoraRank);
+        NonNegative(problems, "model.q_lora_rank", m.QLoraRank);
+        Positive(problems, "model.qk_rope_head_dim", m.QkRopeHeadDim);
+        if (m.QkRopeHeadDim > 0 && m.QkRopeHeadDim % 2 != 0)
+        {
+            problems.Add($"model.qk_rope_head_dim ({m.QkRopeHeadDim}) must be even for rotary position encoding");
+        }
+        if (m.KvLoraRank > 0 && m.QkRopeHeadDim > 0 && m.ModelDim > 0 && m.CachedPerToken >= 2L * m.ModelDim)
+        {
+            problems.Add(
+                $"model.kv_lora_rank ({m.KvLoraRank}) plus model.qk_rope_head_dim ({m.QkRopeHeadDim}) must be below 2 × model.model_dim " +
+                $"({2L * m.ModelDim}), the keys and values multi-head attention would cache per token: latent attention would save nothing");
+        }
     }
 
     private static void ValidateTraining(TrainingOptions t, List<string> problems)

@@ -29,6 +29,20 @@ public enum BalanceLossScope
     Batch,
 }
 
+/// <summary>How each layer attends.</summary>
+public enum AttentionKind
+{
+    /// <summary>Multi-head attention with rotary positions: a decoder caches full keys and values, 2 × model_dim numbers per token and layer.</summary>
+    Mha,
+
+    /// <summary>
+    /// Multi-head latent attention (DeepSeek-V2/V3): keys and values are expanded from one compressed latent of
+    /// <c>kv_lora_rank</c> numbers, and positions enter through a separate rotary key of <c>qk_rope_head_dim</c> numbers
+    /// shared by all heads, so a decoder caches only those two per token and layer.
+    /// </summary>
+    Mla,
+}
+
 /// <summary>How routed experts multiply their tokens.</summary>
 public enum DispatchKernel
 {
@@ -74,12 +88,58 @@ public sealed record ModelOptions
     public double InitStd { get; init; } = 0.02;
     public DispatchKernel Dispatch { get; init; } = DispatchKernel.GroupedMatmul;
 
+    /// <summary>
+    /// Multi-token prediction (DeepSeek-V3): this many extra modules, the k-th predicting the token k+1 places ahead
+    /// from the previous depth's representation and the embedding of the token k places ahead. 0 turns it off;
+    /// inference never uses them.
+    /// </summary>
+    public int MtpDepth { get; init; }
+
+    /// <summary>The weight λ of the multi-token prediction loss: the objective adds λ times the mean loss over depths (DeepSeek-V3: 0.3, later 0.1).</summary>
+    public double MtpLossWeight { get; init; } = 0.3;
+
+    public AttentionKind Attention { get; init; } = AttentionKind.Mha;
+
+    /// <summary>Multi-head latent attention: width of the compressed key-value latent every head's keys and values come from.</summary>
+    public int KvLoraRank { get; init; } = 32;
+
+    /// <summary>Multi-head latent attention: width of the compressed query latent; 0 projects queries straight from the input (as DeepSeek-V2-Lite).</summary>
+    public int QLoraRank { get; init; }
+
+    /// <summary>Multi-head latent attention: width of the decoupled rotary part of each query and of the one rotary key all heads share.</summary>
+    public int QkRopeHeadDim { get; init; } = 16;
+
     [JsonIgnore]
     public int HeadDim => ModelDim / Heads;
+
+    /// <summary>Width that rotary positions turn: a whole head, or with latent attention only the decoupled rotary part.</summary>
+    [JsonIgnore]
+    public int RotaryDim => Attention == AttentionKind.Mla ? QkRopeHeadDim : HeadDim;
+
+    /// <summary>Numbers a decoder keeps per token and layer to attend to it later: full keys and values, or the latent and the rotary key.</summary>
+    [JsonIgnore]
+    public long CachedPerToken => Attention == AttentionKind.Mla ? (long)KvLoraRank + QkRopeHeadDim : 2L * ModelDim;
 
     /// <summary>Hidden width of a dense feed-forward with the same active parameters as one MoE layer.</summary>
     [JsonIgnore]
     public int DenseHidden => (SharedExperts + TopK) * ExpertHidden;
 
     public bool IsMoeLayer(int layer) => FeedForward == FeedForwardKind.Moe && layer >= DenseLayers;
+
+    /// <summary>
+    /// Matrix weights of one attention layer (no norms). Multi-head: fused QKV and output, 4 × model_dim². Latent:
+    /// the query projection (through the query latent when <c>q_lora_rank</c> is set), the joint down-projection to the
+    /// key-value latent and the rotary key, the up-projection to every head's key and value, and the output.
+    /// </summary>
+    public double AttentionWeights()
+    {
+        double d = ModelDim;
+        if (Attention == AttentionKind.Mha)
+        {
+            return 4 * d * d;
+        }
+        var queryWidth = (double)Heads * (HeadDim + QkRopeHeadDim);
+        var query = QLoraRank > 0 ? d * QLoraRank + (double)QLoraRank * queryWidth : d * queryWidth;
+        return query + d * ((double)KvLoraRank + QkRopeHeadDim) + (double)KvLoraRank * 2 * ModelDim + d * d;
+    }
 }

@@ -86,13 +86,24 @@ public sealed record RunFootprint(int VocabSize, long Parameters, long ActivePar
         var denseLayers = model.Layers - moeLayers;
         var routed = model.RoutedExperts * SwiGlu(d, model.ExpertHidden);
         var moe = model.RoutedExperts * d + SwiGlu(d, (double)model.SharedExperts * model.ExpertHidden) + routed;
+        var dense = SwiGlu(d, DenseHidden(model));
+        var attention = model.AttentionWeights() + AttentionNormWeights(model);
+        // A prediction module: two input norms, the projection M (2 × dim²), a block like the last layer, a final norm.
+        var lastIsMoe = model.IsMoeLayer(model.Layers - 1);
+        var prediction = 3 * d + 2 * d * d + 2 * d + attention + (lastIsMoe ? moe : dense);
         var total = vocabSize * d * (model.TiedEmbeddings ? 1 : 2) + d
-            + model.Layers * (2 * d + 4 * d * d)
-            + denseLayers * SwiGlu(d, DenseHidden(model))
-            + moeLayers * moe;
-        var inactive = moeLayers * SwiGlu(d, model.ExpertHidden) * (model.RoutedExperts - model.TopK);
+            + model.Layers * (2 * d + attention)
+            + denseLayers * dense
+            + moeLayers * moe
+            + Math.Max(0, model.MtpDepth) * prediction;
+        var routedLayers = moeLayers + (lastIsMoe ? Math.Max(0, model.MtpDepth) : 0);
+        var inactive = routedLayers * SwiGlu(d, model.ExpertHidden) * (model.RoutedExperts - model.TopK);
         return (total, total - inactive);
     }
+
+    /// <summary>Latent attention normalises its latents: the key-value one, and the query one when queries are compressed.</summary>
+    private static double AttentionNormWeights(ModelOptions model) =>
+        model.Attention == AttentionKind.Mla ? (double)model.KvLoraRank + Math.Max(0, model.QLoraRank) : 0;
 
     /// <summary>Layers whose feed-forward is an MoE layer: all but the first dense_layers, unless the model is dense.</summary>
     private static double MoeLayers(ModelOptions model) =>
@@ -114,19 +125,41 @@ public sealed record RunFootprint(int VocabSize, long Parameters, long ActivePar
     /// The factors were fitted to the peak resident memory of <c>lab train</c> (fp32, CPU, one thread) on eleven
     /// configurations around the small preset (2,048 to 16,384 tokens a step, 1 to 8 layers, model_dim 256 and 512,
     /// top_k 4 and 8, dense, BPE 1024, context 1,024): the estimate was 1 % to 20 % above what was measured (50 % above
-    /// on a 256-token step, where the runtime allowance dominates). Attention adds nothing quadratic in the context:
-    /// libtorch's fused attention does not keep the attention matrix.
+    /// on a 256-token step, where the runtime allowance dominates). Multi-head attention adds nothing quadratic in the
+    /// context: libtorch's fused attention does not keep the attention matrix. Latent attention does (its values are
+    /// narrower than its queries and keys, which the fused kernel does not take), and it keeps its latents and the
+    /// widened queries and keys; a prediction module keeps what a layer does plus its own pass through the output head.
+    /// Those two terms are not fitted, only checked on the small preset (2,048 tokens a step, one thread, peak resident
+    /// memory of <c>lab train</c>): plain 892 MB measured, 1,155 MB estimated; latent attention 976 MB measured, 1,269 MB
+    /// estimated; one prediction module 1,055 MB measured, 1,332 MB estimated.
     /// </summary>
     private static double ActivationBytesOf(RunConfig config, int vocab)
     {
         var model = config.Model;
         var tokens = (double)config.Training.BatchSize * config.Training.GradientAccumulation * model.ContextLength;
         var moeLayers = MoeLayers(model);
+        var depth = Math.Max(0, model.MtpDepth);
+        var prediction = depth * (LayerFloatsPerToken(model, model.IsMoeLayer(model.Layers - 1)) + LatentAttentionFloats(model)
+            + EndFloatsPerVocabEntry * vocab + PredictionFloatsPerWidth * model.ModelDim);
         var perToken = EndFloatsPerVocabEntry * vocab + EndFloatsPerWidth * model.ModelDim
             + moeLayers * LayerFloatsPerToken(model, moe: true)
-            + (model.Layers - moeLayers) * LayerFloatsPerToken(model, moe: false);
+            + (model.Layers - moeLayers) * LayerFloatsPerToken(model, moe: false)
+            + model.Layers * LatentAttentionFloats(model)
+            + prediction;
         return tokens * perToken * BytesPerFloat;
     }
+
+    /// <summary>A prediction module's two input norms, their concatenation (2 × model_dim), its projection and final norm.</summary>
+    private const double PredictionFloatsPerWidth = 8;
+
+    /// <summary>
+    /// What latent attention keeps per token and layer beyond multi-head attention: the widened queries and keys before
+    /// and after their rotary parts are joined (3 × heads × (head_dim + qk_rope_head_dim)), the latents (3 × (kv_lora_rank +
+    /// qk_rope_head_dim)), the expanded keys and values (2 × model_dim), and a row of scores and of probabilities per head.
+    /// </summary>
+    private static double LatentAttentionFloats(ModelOptions model) => model.Attention != AttentionKind.Mla ? 0
+        : 3.0 * model.Heads * ((double)model.HeadDim + model.QkRopeHeadDim) + 3.0 * ((double)model.KvLoraRank + model.QkRopeHeadDim)
+            + 2.0 * model.ModelDim + 2.0 * model.Heads * model.ContextLength;
 
     /// <summary>Per routed expert a token uses: its gathered input row and weighted output (2 × model_dim) and its hidden values (3 × expert_hidden).</summary>
     private static double RoutedSlotFloats(ModelOptions model) => 2.0 * model.ModelDim + 3.0 * model.ExpertHidden;

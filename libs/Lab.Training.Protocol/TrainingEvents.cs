@@ -62,7 +62,8 @@ public sealed record ProgressEvent(
     double ExpertLoadMaxOverMean,
     double ExpertLoadCv,
     double ElapsedS,
-    double EtaS) : TrainingEvent;
+    double EtaS,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? MtpLoss = null) : TrainingEvent;
 
 public sealed record EvaluationEvent(
     int Step,

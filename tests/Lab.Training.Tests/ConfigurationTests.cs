@@ -14,6 +14,14 @@ public sealed class ConfigurationTests
         { """{"preset":"tiny","model":{"expert_hidden":-1}}""", "model.expert_hidden must be positive" },
         { """{"preset":"tiny","training":{"batch_size":0}}""", "training.batch_size must be positive" },
         { """{"preset":"tiny","model":{"model_dim":66}}""", "must be a multiple of model.heads" },
+        { """{"preset":"tiny","model":{"mtp_depth":-1}}""", "model.mtp_depth must be between 0 (off) and model.context_length - 1 (63), got -1" },
+        { """{"preset":"tiny","model":{"mtp_depth":64}}""", "model.mtp_depth must be between 0 (off) and model.context_length - 1 (63), got 64" },
+        { """{"preset":"tiny","model":{"mtp_depth":1,"mtp_loss_weight":0}}""", "model.mtp_loss_weight must be above 0 when model.mtp_depth is set" },
+        { """{"preset":"tiny","model":{"mtp_loss_weight":-0.1}}""", "model.mtp_loss_weight must not be negative" },
+        { """{"preset":"tiny","model":{"attention":"mla","kv_lora_rank":0}}""", "model.kv_lora_rank must be positive" },
+        { """{"preset":"tiny","model":{"attention":"mla","qk_rope_head_dim":7}}""", "model.qk_rope_head_dim (7) must be even" },
+        { """{"preset":"tiny","model":{"attention":"mla","q_lora_rank":-2}}""", "model.q_lora_rank must not be negative" },
+        { """{"preset":"tiny","model":{"attention":"mla","kv_lora_rank":120}}""", "model.kv_lora_rank (120) plus model.qk_rope_head_dim (16) must be below 2 × model.model_dim (128)" },
     };
 
     [Theory]
@@ -68,6 +76,37 @@ public sealed class ConfigurationTests
         Assert.Equal(tiny.Model with { RoutedExperts = 4 }, config.Model);
         Assert.Equal(tiny.Data, config.Data);
         Assert.Equal(config, RunConfig.FromJson(config.ToJson()));
+    }
+
+    [Fact]
+    public void Multi_token_prediction_and_latent_attention_are_off_by_default_and_read_from_the_model_section()
+    {
+        var defaults = Presets.Get(Presets.Small).Model;
+        Assert.Equal((0, AttentionKind.Mha), (defaults.MtpDepth, defaults.Attention));
+
+        var config = RunConfig.FromJson("""
+            {"preset":"tiny","model":{"mtp_depth":1,"mtp_loss_weight":0.1,"attention":"mla","kv_lora_rank":24,"q_lora_rank":32,"qk_rope_head_dim":8}}
+            """).EnsureValid();
+
+        Assert.Equal((1, 0.1, AttentionKind.Mla, 24, 32, 8),
+            (config.Model.MtpDepth, config.Model.MtpLossWeight, config.Model.Attention, config.Model.KvLoraRank, config.Model.QLoraRank, config.Model.QkRopeHeadDim));
+        Assert.Equal(config, RunConfig.FromJson(config.ToJson()));
+    }
+
+    [Fact]
+    public void A_configuration_saved_before_these_options_existed_reads_as_one_without_them()
+    {
+        var saved = Presets.Get(Presets.Tiny).ToJson();
+        foreach (var field in new[] { "mtp_depth", "mtp_loss_weight", "attention", "kv_lora_rank", "q_lora_rank", "qk_rope_head_dim" })
+        {
+            Assert.Contains($"\"{field}\"", saved);
+            saved = System.Text.RegularExpressions.Regex.Replace(saved, $"\"{field}\":[^,}}]+,?", "");
+        }
+
+        var config = RunConfig.FromJson(saved);
+
+        Assert.Equal(Presets.Get(Presets.Tiny), config);
+        Assert.True(Presets.Get(Presets.Tiny).CanResume(config));
     }
 
     [Theory]

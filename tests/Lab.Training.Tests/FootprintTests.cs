@@ -16,6 +16,11 @@ public sealed class FootprintTests
         """{"preset":"tiny","model":{"feed_forward":"dense","layers":3}}""",
         """{"preset":"tiny","model":{"shared_experts":0,"routed_experts":12,"top_k":3,"expert_hidden":24}}""",
         """{"preset":"small","model":{"model_dim":128,"heads":2,"shared_experts":2,"layers":2},"data":{"tokenizer":"bpe","bpe_vocab_size":700}}""",
+        """{"preset":"tiny","model":{"mtp_depth":1}}""",
+        """{"preset":"tiny","model":{"mtp_depth":2,"feed_forward":"dense","tied_embeddings":false}}""",
+        """{"preset":"tiny","model":{"mtp_depth":1,"layers":3,"dense_layers":3}}""",
+        """{"preset":"tiny","model":{"attention":"mla"}}""",
+        """{"preset":"small","model":{"attention":"mla","q_lora_rank":96,"kv_lora_rank":64,"qk_rope_head_dim":32,"mtp_depth":1}}""",
     };
 
     [Theory]

@@ -7,12 +7,16 @@ namespace Lab.Training.Tests;
 [Trait(Lab.Testing.TestSpeed.Trait, Lab.Testing.TestSpeed.Slow)]
 public sealed class ResumeTests
 {
-    [Fact]
-    public void A_run_stopped_at_a_step_and_resumed_has_the_loss_curve_of_an_uninterrupted_run()
+    /// <summary>With multi-token prediction or latent attention the modules' weights and moments are in the checkpoint too.</summary>
+    [Theory]
+    [InlineData("plain")]
+    [InlineData("mtp")]
+    [InlineData("mla")]
+    public void A_run_stopped_at_a_step_and_resumed_has_the_loss_curve_of_an_uninterrupted_run(string variant)
     {
         const int steps = 36;
         const int stopAt = 13;
-        var config = TestRuns.Tiny(steps);
+        var config = TestRuns.Tiny(variant, steps);
         config = config with { Training = config.Training with { EvalEvery = 10 } };
 
         using var straight = new TempFolder();
@@ -39,10 +43,15 @@ public sealed class ResumeTests
         var actual = TestRuns.Losses(first.Concat(second));
         Assert.Equal(Enumerable.Range(1, steps), actual.Keys);
         Assert.Equal(expected, actual);
+        Assert.Equal(MtpLosses(uninterrupted), MtpLosses(first.Concat(second)));
+        Assert.Equal(variant == "mtp", MtpLosses(uninterrupted).Count == steps);
         var expectedEvaluations = uninterrupted.OfType<EvaluationEvent>().Where(e => e.Step > stopAt).Select(e => (e.Step, e.ValLoss));
         Assert.Equal(expectedEvaluations, second.OfType<EvaluationEvent>().Select(e => (e.Step, e.ValLoss)));
         Assert.Equal(uninterrupted.OfType<FinishedEvent>().Single().ValLoss, second.OfType<FinishedEvent>().Single().ValLoss);
     }
+
+    private static List<double> MtpLosses(IEnumerable<TrainingEvent> events) =>
+        events.OfType<ProgressEvent>().Where(p => p.MtpLoss is not null).Select(p => p.MtpLoss!.Value).ToList();
 
     [Fact]
     public void A_checkpoint_request_saves_at_the_next_step_and_training_carries_on()

@@ -26,6 +26,24 @@ internal static class TestRuns
         Data = Presets.Get(Presets.Tiny).Data with { SyntheticChars = 60_000 },
     };
 
+    /// <summary>
+    /// The tiny run with DeepSeek-V3's other options: <c>mtp</c> (one multi-token prediction module), <c>mla</c>
+    /// (multi-head latent attention), both, or neither (<c>plain</c>).
+    /// </summary>
+    public static RunConfig Tiny(string variant, int steps = 40, long seed = 7)
+    {
+        var config = Tiny(steps, seed);
+        var model = variant switch
+        {
+            "plain" => config.Model,
+            "mtp" => config.Model with { MtpDepth = 1 },
+            "mla" => config.Model with { Attention = AttentionKind.Mla },
+            "mtp+mla" => config.Model with { MtpDepth = 1, Attention = AttentionKind.Mla },
+            _ => throw new ArgumentException($"no test variant '{variant}'", nameof(variant)),
+        };
+        return config with { Model = model };
+    }
+
     public static List<TrainingEvent> Run(RunConfig config, string output, TrainingControl? control = null, Action<TrainingEvent>? onEvent = null)
     {
         var events = new List<TrainingEvent>();

@@ -6,7 +6,6 @@ using Lab.Training.Model;
 using Lab.Training.Protocol;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
-using F = TorchSharp.torch.nn.functional;
 
 namespace Lab.Training.Engine;
 
@@ -159,7 +158,7 @@ public sealed class Trainer : IDisposable
                 var tokensPerSecond = window.TokensPerSecond;
                 _report(new ProgressEvent(_step, total, result.Loss, result.AuxLoss, result.LearningRate, result.GradNorm,
                     _tokens, tokensPerSecond, FlopsPerToken * tokensPerSecond / 1e9, result.Load.MaxOverMean, result.Load.Cv,
-                    Elapsed(wall), window.SecondsPerStep * (total - _step)));
+                    Elapsed(wall), window.SecondsPerStep * (total - _step), result.MtpLoss));
                 window = new ThroughputWindow();
             }
             if (_step % _config.Training.EvalEvery == 0 && _step < total)
@@ -180,7 +179,7 @@ public sealed class Trainer : IDisposable
         return TrainingOutcome.Finished;
     }
 
-    private sealed record StepResult(double Loss, double AuxLoss, double GradNorm, double LearningRate, ExpertLoadStats Load, long Tokens, double Seconds);
+    private sealed record StepResult(double Loss, double AuxLoss, double? MtpLoss, double GradNorm, double LearningRate, ExpertLoadStats Load, long Tokens, double Seconds);
 
     private StepResult TrainStep()
     {
@@ -192,6 +191,7 @@ public sealed class Trainer : IDisposable
             group.LearningRate = lr;
         }
         double loss = 0, aux = 0, gradNorm = 0;
+        double? mtp = null;
         using (var scope = NewDisposeScope())
         {
             _optimizer.zero_grad();
@@ -199,18 +199,20 @@ public sealed class Trainer : IDisposable
             {
                 var batch = _sampler.Sample(_batches++);
                 var inputs = tensor(batch.Inputs, [batch.BatchSize, batch.ContextLength], device: _device);
-                var targets = tensor(batch.Targets, [batch.BatchSize * batch.ContextLength], device: _device);
-                var logits = _model.forward(inputs);
-                var lm = F.cross_entropy(logits.view(-1, _model.VocabSize), targets);
-                var auxiliary = _model.AuxiliaryLoss();
-                var objective = auxiliary is null ? lm : lm + auxiliary;
+                var targets = tensor(batch.Targets, [batch.BatchSize, batch.ContextLength], device: _device);
+                var losses = _model.Loss(inputs, targets);
+                var objective = losses.Objective;
                 if (training.GradientAccumulation > 1)
                 {
                     objective = objective / training.GradientAccumulation;
                 }
                 objective.backward();
-                loss += lm.item<float>() / training.GradientAccumulation;
-                aux += (auxiliary?.item<float>() ?? 0) / training.GradientAccumulation;
+                loss += losses.NextToken.item<float>() / training.GradientAccumulation;
+                aux += (losses.Auxiliary?.item<float>() ?? 0) / training.GradientAccumulation;
+                if (losses.MultiToken is { } multiToken)
+                {
+                    mtp = (mtp ?? 0) + multiToken.item<float>() / training.GradientAccumulation;
+                }
             }
             if (training.GradientClip > 0)
             {
@@ -223,16 +225,17 @@ public sealed class Trainer : IDisposable
         {
             throw new TrainingDivergedException(_step, loss);
         }
-        var loads = _model.MoeLayers.Select(layer => layer.Router.TakeLoad()).ToArray();
+        var layers = _model.TrainedMoeLayers;
+        var loads = layers.Select(layer => layer.Router.TakeLoad()).ToArray();
         for (var i = 0; i < loads.Length; i++)
         {
-            _model.MoeLayers[i].Router.AdjustBias(loads[i]);
+            layers[i].Router.AdjustBias(loads[i]);
         }
         _lastLoad = loads.Length > 0 ? ExpertLoadStats.From(loads) : ExpertLoadStats.Balanced;
         var tokens = (long)training.GradientAccumulation * training.TokensPerMicroBatch(_config.Model.ContextLength);
         _tokens += tokens;
         _lastLoss = loss;
-        return new StepResult(loss, aux, gradNorm, lr, _lastLoad, tokens, clock.Elapsed.TotalSeconds);
+        return new StepResult(loss, aux, mtp, gradNorm, lr, _lastLoad, tokens, clock.Elapsed.TotalSeconds);
     }
 
     private double Evaluate(Stopwatch wall)

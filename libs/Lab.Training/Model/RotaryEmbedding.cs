@@ -21,16 +21,19 @@ public sealed class RotaryEmbedding : IDisposable
         _sin = both.sin().to(ScalarType.Float32).to(device).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Rotates <paramref name="x"/> of shape [batch, time, ..., head_dim] by each position's angles.</summary>
-    public Tensor Apply(Tensor x)
+    /// <summary>
+    /// Rotates <paramref name="x"/> of shape [batch, time, ..., head_dim] by each position's angles; its first row is
+    /// at position <paramref name="start"/> (a decoder's step after the cached tokens).
+    /// </summary>
+    public Tensor Apply(Tensor x, long start = 0)
     {
         var time = x.shape[1];
         var shape = new long[x.dim() - 1];
         shape[0] = time;
         Array.Fill(shape, 1, 1, shape.Length - 2);
         shape[^1] = x.shape[^1];
-        var cos = _cos.narrow(0, 0, time).view(shape);
-        var sin = _sin.narrow(0, 0, time).view(shape);
+        var cos = _cos.narrow(0, start, time).view(shape);
+        var sin = _sin.narrow(0, start, time).view(shape);
         var halves = x.chunk(2, -1);
         var rotated = cat([-halves[1], halves[0]], -1);
         return x * cos + rotated * sin;
