@@ -34,7 +34,7 @@ public static class RunsCommand
 
     private static Command Submit()
     {
-        var idea = new Option<Guid>("--idea") { Description = "The idea the run is for.", Required = true };
+        var idea = Ids.Option("--idea", "The idea the run is for", required: true);
         var preset = new Option<string?>("--preset") { Description = "Start from a named configuration of the training engine: tiny or small." };
         var config = new Option<FileInfo?>("--config") { Description = "A JSON configuration file of the training engine (it may name a \"preset\" and change some fields)." };
         var steps = new Option<int?>("--steps") { Description = "Total training steps." };
@@ -59,7 +59,8 @@ public static class RunsCommand
                 ClientOutput.Error($"The configuration file cannot be used: {e.Message}");
                 return ClientConnection.Refused;
             }
-            var run = await lab.SubmitRunAsync(new RunSubmission(parse.GetValue(idea), body, parse.GetValue(devices), parse.GetValue(kind)), cancellationToken);
+            var ideaId = await Ids.ResolveAsync(lab, parse.GetValue(idea)!, Ids.Idea, cancellationToken);
+            var run = await lab.SubmitRunAsync(new RunSubmission(ideaId, body, parse.GetValue(devices), parse.GetValue(kind)), cancellationToken);
             if (parse.GetValue(json))
             {
                 ClientOutput.Json(run);
@@ -81,7 +82,7 @@ public static class RunsCommand
 
     private static Command List()
     {
-        var idea = new Option<Guid?>("--idea") { Description = "Only runs for this idea." };
+        var idea = Ids.Option("--idea", "Only runs for this idea");
         var status = new Option<RunStatus?>("--status") { Description = "Only runs with this status: Queued, Placed, Running, Stopping, Finished, Failed or Cancelled." };
         var limit = new Option<int>("--limit") { Description = "How many runs to show (1 to 100).", DefaultValueFactory = _ => 50 };
         var json = ClientOutput.JsonOption();
@@ -89,7 +90,8 @@ public static class RunsCommand
         var connection = ClientConnection.AddTo(command);
         command.SetAction((parse, cancellationToken) => connection.RunAsync(parse, async lab =>
         {
-            var page = await lab.ListRunsAsync(parse.GetValue(idea), parse.GetValue(status), limit: parse.GetValue(limit), cancellationToken: cancellationToken);
+            Guid? ideaId = parse.GetValue(idea) is { } ideaText ? await Ids.ResolveAsync(lab, ideaText, Ids.Idea, cancellationToken) : null;
+            var page = await lab.ListRunsAsync(ideaId, parse.GetValue(status), limit: parse.GetValue(limit), cancellationToken: cancellationToken);
             if (parse.GetValue(json))
             {
                 ClientOutput.Json(page);
@@ -98,7 +100,7 @@ public static class RunsCommand
             var table = new Table().Border(TableBorder.Simple).AddColumns("Id", "Idea", "Status", "Step", "Loss", "Val loss", "Where", "Device time");
             foreach (var run in page.Items)
             {
-                table.AddRow(run.Id.ToString(), run.IdeaId.ToString()[..8], run.Status.ToString(), $"{run.Step}/{run.TotalSteps}",
+                table.AddRow(run.Id.ToString(), run.IdeaId.ToString(), run.Status.ToString(), $"{run.Step}/{run.TotalSteps}",
                     Number(run.Loss), Number(run.ValLoss), Markup.Escape(run.Node ?? ""), Duration(run.DeviceSeconds));
             }
             AnsiConsole.Write(table);
@@ -110,13 +112,13 @@ public static class RunsCommand
 
     private static Command Show()
     {
-        var id = new Argument<Guid>("id") { Description = "The run's id." };
+        var id = Ids.Argument(Ids.Run);
         var json = ClientOutput.JsonOption();
         var command = new Command("show", "One run: where it stands, its outcome and its history (placements, preemptions, resumptions).") { id, json };
         var connection = ClientConnection.AddTo(command);
         command.SetAction((parse, cancellationToken) => connection.RunAsync(parse, async lab =>
         {
-            var run = await lab.GetRunAsync(parse.GetValue(id), cancellationToken);
+            var run = await lab.GetRunAsync(await Ids.ResolveAsync(lab, parse.GetValue(id)!, Ids.Run, cancellationToken), cancellationToken);
             if (parse.GetValue(json))
             {
                 ClientOutput.Json(run);
@@ -139,13 +141,13 @@ public static class RunsCommand
     /// <summary>A command that asks the API to do <paramref name="name"/> to one run and says what became of it.</summary>
     private static Command Act(string name, string description, Func<LabClient, Guid, CancellationToken, Task<RunView>> act, Func<RunView, string> said)
     {
-        var id = new Argument<Guid>("id") { Description = "The run's id." };
+        var id = Ids.Argument(Ids.Run);
         var json = ClientOutput.JsonOption();
         var command = new Command(name, description) { id, json };
         var connection = ClientConnection.AddTo(command);
         command.SetAction((parse, cancellationToken) => connection.RunAsync(parse, async lab =>
         {
-            var run = await act(lab, parse.GetValue(id), cancellationToken);
+            var run = await act(lab, await Ids.ResolveAsync(lab, parse.GetValue(id)!, Ids.Run, cancellationToken), cancellationToken);
             if (parse.GetValue(json))
             {
                 ClientOutput.Json(run);
@@ -159,7 +161,7 @@ public static class RunsCommand
 
     private static Command Logs()
     {
-        var id = new Argument<Guid>("id") { Description = "The run's id." };
+        var id = Ids.Argument(Ids.Run);
         var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing as the run goes, until it is over." };
         var json = new Option<bool>("--json") { Description = "One JSON object per line (history entries and progress), for scripts." };
         var command = new Command("logs", "A run's history and progress; with --follow, live until it is over.") { id, follow, json };
@@ -167,7 +169,7 @@ public static class RunsCommand
         command.SetAction((parse, cancellationToken) => connection.RunAsync(parse, async lab =>
         {
             var print = parse.GetValue(json) ? (Action<RunLogLine>)PrintJson : PrintText;
-            var run = await lab.GetRunAsync(parse.GetValue(id), cancellationToken);
+            var run = await lab.GetRunAsync(await Ids.ResolveAsync(lab, parse.GetValue(id)!, Ids.Run, cancellationToken), cancellationToken);
             var shown = PrintNewHistory(run, 0, print);
             if (run.Status == RunStatus.Running)
             {

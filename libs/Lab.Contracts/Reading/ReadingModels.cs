@@ -16,7 +16,18 @@ public sealed record ItemList<T>(IReadOnlyList<T> Items);
 /// <summary>A search match; <see cref="Snippet"/> is HTML-escaped text with <c>&lt;mark&gt;</c> around the matched words.</summary>
 public sealed record SearchHit(string Kind, Guid Id, string Title, string Snippet, double Rank);
 
-public sealed record SearchResults(string Query, IReadOnlyList<SearchHit> Items);
+/// <summary>
+/// What a search found. <see cref="DidYouMean"/> is the query with its misspelt words corrected, when one of its words
+/// appears nowhere in the lab but a word a typing mistake or two away does (those matches are among the items already).
+/// </summary>
+public sealed record SearchResults(string Query, IReadOnlyList<SearchHit> Items, string? DidYouMean = null);
+
+/// <summary>
+/// Something in the lab found by its id or the start of it: its kind (idea, note, insight, run, researcher, dataset),
+/// its full id and its title (a researcher's handle, a data set's name). An ambiguous start is refused with these as
+/// the problem's <c>candidates</c>.
+/// </summary>
+public sealed record IdMatch(string Kind, Guid Id, string Title);
 
 /// <summary>One thing that happened in the lab, as the feed and timelines tell it.</summary>
 public sealed record HistoryEntry(

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using JasperFx.Events;
 using JasperFx.Events.Aggregation;
 using JasperFx.Events.Daemon;
@@ -41,7 +42,7 @@ public sealed class RunEntry
             .Append(f, $"with training loss {outcome.Loss:0.####} and validation loss {outcome.ValLoss:0.####}, ")
             .Append(f, $"at {outcome.TokensPerS:0} tokens/s ({outcome.ModelGflopsPerS:0.##} GFLOP/s), expert load max/mean {outcome.ExpertLoadMaxOverMean:0.###}. ")
             .Append(f, $"It used {run.DeviceSeconds / 3600:0.###} device-hours on {run.Devices} device(s) over {run.Attempts} placement(s), ")
-            .Append(f, $"preempted {run.Preemptions} time(s). Configuration: {run.Config}")
+            .Append(f, $"preempted {run.Preemptions} time(s). Configuration: {InWords(run.Config)}")
             .ToString();
         return new RunEntry
         {
@@ -56,6 +57,76 @@ public sealed class RunEntry
             DeviceSeconds = run.DeviceSeconds,
             Preemptions = run.Preemptions,
             FinishedAt = run.LastActivityAt,
+        };
+    }
+
+    /// <summary>
+    /// A run's configuration (JSON) in words, to read in a snippet and to search: "model: d model 128, layers 4, gating
+    /// sigmoid; training: steps 200." Names lose their underscores so that each word is found on its own; a text that is
+    /// not a JSON object is kept as it is.
+    /// </summary>
+    public static string InWords(string config)
+    {
+        JsonElement root;
+        try
+        {
+            using var document = JsonDocument.Parse(config);
+            root = document.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return config;
+        }
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return config;
+        }
+        var sections = new List<string>();
+        var loose = new List<string>();
+        foreach (var property in root.EnumerateObject())
+        {
+            if (property.Value.ValueKind == JsonValueKind.Object)
+            {
+                var settings = new List<string>();
+                Flatten("", property.Value, settings);
+                sections.Add($"{Name(property.Name)}: {string.Join(", ", settings)}");
+            }
+            else
+            {
+                loose.Add($"{Name(property.Name)} {Value(property.Value)}");
+            }
+        }
+        if (loose.Count > 0)
+        {
+            sections.Insert(0, string.Join(", ", loose));
+        }
+        return string.Join("; ", sections) + ".";
+
+        static void Flatten(string prefix, JsonElement value, List<string> settings)
+        {
+            foreach (var property in value.EnumerateObject())
+            {
+                var name = (prefix + " " + Name(property.Name)).Trim();
+                if (property.Value.ValueKind == JsonValueKind.Object)
+                {
+                    Flatten(name, property.Value, settings);
+                }
+                else
+                {
+                    settings.Add($"{name} {Value(property.Value)}");
+                }
+            }
+        }
+
+        static string Name(string name) => name.Replace('_', ' ').Replace('-', ' ');
+
+        static string Value(JsonElement value) => value.ValueKind switch
+        {
+            JsonValueKind.Array => string.Join(" ", value.EnumerateArray().Select(Value)),
+            JsonValueKind.String => value.GetString() ?? "",
+            JsonValueKind.Null => "none",
+            JsonValueKind.Object => value.GetRawText(),
+            _ => value.GetRawText(),
         };
     }
 }

@@ -35,9 +35,9 @@ public static class RunsApi
         runs.MapGet("/accounting", GetAccounting)
             .WithName(nameof(GetAccounting))
             .WithSummary("Device time used per idea (information, never a quota)");
-        runs.MapGet("/{id:guid}", GetRun)
+        runs.MapGet("/{id}", GetRun)
             .WithName(nameof(GetRun))
-            .WithSummary("One run with its history");
+            .WithSummary("One run with its history (by its id or a start of it that no other run's id has)");
         runs.MapPost("/{id:guid}/cancel", CancelRun)
             .WithName(nameof(CancelRun))
             .WithSummary("Cancel a run (its submitter or a member of its idea's team); a running one checkpoints and stops");
@@ -136,10 +136,15 @@ public static class RunsApi
         return TypedResults.Ok(new Page<RunView>([.. rows.Select(r => r.ToView(now))], total, paging.Offset, paging.Limit));
     }
 
-    public static async Task<Results<Ok<RunView>, ProblemHttpResult>> GetRun(Guid id, IQuerySession session, TimeProvider clock, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<RunView>, ProblemHttpResult>> GetRun(string id, IQuerySession session, TimeProvider clock, CancellationToken cancellationToken)
     {
-        var run = await session.LoadAsync<RunSummary>(id, cancellationToken);
-        return run is null ? Problems.NotFound($"No run has the id {id}.") : TypedResults.Ok(run.ToView(clock.GetUtcNow()));
+        var (runId, problem) = await IdLookup.ResolveAsync(session, Lab.Knowledge.Reading.IdPrefixes.Run, id, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var run = await session.LoadAsync<RunSummary>(runId, cancellationToken);
+        return run is null ? Problems.NotFound($"No run has the id {runId}.") : TypedResults.Ok(run.ToView(clock.GetUtcNow()));
     }
 
     public static async Task<Results<Ok<RunView>, ProblemHttpResult>> CancelRun(Guid id, ClaimsPrincipal user, IQuerySession session, IGrainFactory grains, CancellationToken cancellationToken)
