@@ -58,7 +58,8 @@ public static class IdPrefixes
 
     /// <summary>
     /// What has an id beginning with <paramref name="prefix"/> (of one <paramref name="kind"/>, or of any kind when null),
-    /// at most <see cref="MaxCandidates"/> + 1 of them (enough to say that there are more), oldest first.
+    /// at most <see cref="MaxCandidates"/> + 1 of them (enough to say that there are more), newest first: the newest are
+    /// what people usually mean.
     /// </summary>
     public static async Task<IReadOnlyList<IdMatch>> FindAsync(IQuerySession session, string prefix, string? kind, CancellationToken cancellationToken = default)
     {
@@ -86,7 +87,7 @@ public static class IdPrefixes
                 _ => throw new ArgumentException($"There is no kind '{wanted}'.", nameof(kind)),
             });
         }
-        return [.. found.OrderBy(m => m.Id).Take(take)];
+        return [.. found.OrderByDescending(m => m.Id).Take(take)];
     }
 
     /// <summary>Runs are named as their knowledge entry names them when they have finished, else by their idea and status.</summary>
@@ -105,5 +106,5 @@ public static class IdPrefixes
     }
 
     private static IQueryable<T> InRange<T>(IQuerySession session, Guid from, Guid to) where T : notnull =>
-        session.Query<T>().Where(d => d.MatchesSql("id >= ? and id <= ?", from, to));
+        session.Query<T>().Where(d => d.MatchesSql("id >= ? and id <= ?", from, to)).OrderBySql("id desc");
 }
