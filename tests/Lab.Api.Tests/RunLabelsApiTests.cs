@@ -152,6 +152,7 @@ public sealed class RunLabelsApiTests(ApiFixture api)
         await Refused(ada.GetAsync("/api/v1/runs?sort=colour"), "sort");
         await Refused(ada.GetAsync("/api/v1/runs?order=up"), "order");
         await Refused(ada.GetAsync($"/api/v1/runs?q={new string('q', RunsApiLimits.MaxText + 1)}"), "q");
+        await Refused(ada.GetAsync("/api/v1/runs?q=%1B%5B31m"), "q");
         await CancelAsync(ada, run);
     }
 

@@ -136,10 +136,7 @@ public static class RunsApi
         {
             paging.Errors["tag"] = [problem];
         }
-        if (q is { Length: > MaxTextFilterLength })
-        {
-            paging.Errors["q"] = [$"The text to look for is at most {MaxTextFilterLength} characters."];
-        }
+        Text.Optional(paging.Errors, "q", q, MaxTextFilterLength);
         if (paging.Errors.Count > 0)
         {
             return TypedResults.ValidationProblem(paging.Errors);
