@@ -116,7 +116,8 @@ public sealed class DemoCommandTests(ITestOutputHelper output)
 
         var runs = Items(await http.GetFromJsonAsync<JsonElement>("/api/v1/runs?limit=100")).ToList();
         var pool = await http.GetFromJsonAsync<JsonElement>("/api/v1/pool");
-        Assert.True(runs.Count > pool.GetProperty("liveDevices").GetInt32(), $"{runs.Count} runs for {pool.GetProperty("liveDevices")} devices");
+        Assert.Equal(pool.GetProperty("liveDevices").GetInt32(), Figure("devices"));
+        Assert.True(runs.Count > Figure("devices"), $"{runs.Count} runs for {Figure("devices")} devices");
         Assert.Equal(runs.Count, Figure("runs_submitted"));
         Assert.Equal(runs.Count(r => r.GetProperty("status").GetString() == "Finished"), Figure("runs_finished"));
         Assert.Equal(runs.Count, Figure("runs_finished"));

@@ -2,6 +2,7 @@ namespace Lab.Cli.Demo;
 
 /// <summary>What the demo did, as the lab's API reports it afterwards (never what the demo meant to do).</summary>
 public sealed record DemoFigures(
+    int Devices,
     int Researchers,
     int Ideas,
     int IdeasValidated,

@@ -23,7 +23,7 @@ public sealed partial class DemoScenario
         var runs = await FinishedRunsAsync();
         var ada = runs.Where(r => Of(r).Idea == _finer).ToList();
         var table = new StringBuilder()
-            .AppendLine(CultureInfo.InvariantCulture, $"Two runs of the tiny model, {LongSteps} steps each on the synthetic corpus, the same seed and the same active parameters per token.")
+            .AppendLine(CultureInfo.InvariantCulture, $"Runs of the tiny model, {LongSteps} steps each on the synthetic corpus, with the same active parameters per token.")
             .AppendLine()
             .AppendLine("| run | experts | validation loss | tokens/s | device time |")
             .AppendLine("| --- | --- | --- | --- | --- |");
@@ -64,14 +64,14 @@ public sealed partial class DemoScenario
     private async Task PublishInsightAsync()
     {
         var runs = (await FinishedRunsAsync()).Where(r => Of(r).Idea == _finer).ToList();
-        var (coarse, fine) = (runs.Single(r => Of(r).Variant.StartsWith("8 ", StringComparison.Ordinal)), runs.Single(r => Of(r).Variant.StartsWith("16 ", StringComparison.Ordinal)));
+        var (coarse, fine) = (runs.First(r => Of(r).Variant == Coarse), runs.First(r => Of(r).Variant == Fine));
         var claim = string.Create(CultureInfo.InvariantCulture,
             $"At equal active parameters, 16 experts of width 16 reached validation loss {fine.Outcome!.ValLoss:0.000} against {coarse.Outcome!.ValLoss:0.000} for 8 of width 32 after {LongSteps} steps");
         _insight = await _ada.Lab.PublishInsightAsync(new PublishInsight(claim,
-            [new Evidence(EvidenceKind.Run, coarse.Id), new Evidence(EvidenceKind.Run, fine.Id), new Evidence(EvidenceKind.Note, _notes[0].Id)],
-            "Tiny model, synthetic corpus, one device each; one of the two runs was preempted on the way and resumed from its checkpoint.", _finer.Id), cancellationToken);
-        var cited = coarse.DeviceSeconds + fine.DeviceSeconds;
-        Check(_insight.Evidence.Count == 3 && Math.Abs(_insight.CitedDeviceSeconds - cited) < 1,
+            [.. runs.Select(r => new Evidence(EvidenceKind.Run, r.Id)), new Evidence(EvidenceKind.Note, _notes[0].Id)],
+            "Tiny model, synthetic corpus, one device a run; a run that was preempted on the way resumed from its checkpoint.", _finer.Id), cancellationToken);
+        var cited = runs.Sum(r => r.DeviceSeconds);
+        Check(_insight.Evidence.Count == runs.Count + 1 && Math.Abs(_insight.CitedDeviceSeconds - cited) < 1,
             $"the insight shows {_insight.CitedDeviceSeconds:0.0} device-seconds behind it, where its runs used {cited:0.0}");
         var listed = await Founder.ListInsightsAsync(_finer.Id, cancellationToken: cancellationToken);
         Check(listed.Items.Any(i => i.Id == _insight.Id), $"the insights about \"{_finer.View.Title}\" do not include Ada's");
@@ -159,6 +159,7 @@ public sealed partial class DemoScenario
         var feed = await Founder.GetFeedAsync(limit: 100, cancellationToken: cancellationToken);
         var ours = Ideas.Select(i => i.Id).ToHashSet();
         return new DemoFigures(
+            Devices: _devices,
             Researchers: researchers.Count,
             Ideas: ideas.Count,
             IdeasValidated: ideas.Values.Count(i => i.Status == IdeaStatus.Validated),

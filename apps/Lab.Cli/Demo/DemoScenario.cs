@@ -60,9 +60,9 @@ public sealed partial class DemoScenario(Uri lab, string founderToken, DemoSteps
         await steps.RunAsync("Teams form around the ideas", FormTeamsAsync);
         await steps.RunAsync("Teams change: a member moves to a new idea, two teams collaborate", ChangeTeamsAsync);
         await steps.RunAsync("The ideas are explored", ExploreAsync);
-        await steps.RunAsync("Ada's idea has the pool to itself: two runs, one on each device", FirstRunsAsync);
-        await steps.RunAsync("Grace's and Alan's ideas arrive: the pool shares its devices fairly and preempts one of Ada's runs", ContendAsync);
-        await steps.RunAsync("Every run finishes; the preempted run resumed from its checkpoint", FinishRunsAsync);
+        await steps.RunAsync("Ada's idea has the pool to itself: a run on every device", FirstRunsAsync);
+        await steps.RunAsync("Grace's and Alan's ideas arrive: fair sharing asks Ada's idea to give devices back", ContendAsync);
+        await steps.RunAsync("Every run finishes; what stepped aside resumes from its checkpoint", FinishRunsAsync);
         await steps.RunAsync("Notes are written about the ideas and the runs", WriteNotesAsync);
         await steps.RunAsync("An insight citing the runs is published", PublishInsightAsync);
         await steps.RunAsync("Ada's idea is validated and celebrated in the feed", ValidateAsync);

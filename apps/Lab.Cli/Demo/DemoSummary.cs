@@ -20,7 +20,7 @@ public static class DemoSummary
         AnsiConsole.Write(runs);
         AnsiConsole.MarkupLine($"[green bold]The demo's research group is at work[/] [grey](everything took {elapsed.TotalSeconds:0} s)[/]");
         AnsiConsole.MarkupLine($"  {figures.Researchers} researchers joined by invitation; {figures.Ideas} ideas ({figures.IdeasValidated} validated, {figures.IdeasSetAside} set aside) with {figures.Teams} teams");
-        AnsiConsole.MarkupLine($"  {figures.RunsFinished} of {figures.RunsSubmitted} runs finished on {DemoCommand.WorkerNodes} devices; {figures.RunsPreempted} preempted, {figures.RunsResumed} resumed from a checkpoint; {figures.DeviceSeconds.ToString("0", CultureInfo.InvariantCulture)} device-seconds in all");
+        AnsiConsole.MarkupLine($"  {figures.RunsFinished} of {figures.RunsSubmitted} runs finished on {figures.Devices} devices; {figures.RunsPreempted} preempted, {figures.RunsResumed} resumed from a checkpoint; {figures.DeviceSeconds.ToString("0", CultureInfo.InvariantCulture)} device-seconds in all");
         AnsiConsole.MarkupLine($"  {figures.Notes} notes, {figures.Insights} insight, {figures.KnowledgeEntries} knowledge entries; {figures.Searches} searches found {figures.SearchHits} hits; {figures.Celebrations} celebration in the feed");
     }
 
@@ -35,7 +35,7 @@ public static class DemoSummary
         }
         foreach (var (handle, name, token) in logins)
         {
-            AnsiConsole.MarkupLine($"  or as     @{Markup.Escape(handle)} ({Markup.Escape(name)}) with the token {Markup.Escape(token)}");
+            AnsiConsole.MarkupLine($"  or as      @{Markup.Escape(handle)} ({Markup.Escape(name)}) with the token {Markup.Escape(token)}");
         }
         AnsiConsole.MarkupLine(throwaway
             ? $"  Data       {Markup.Escape(lab.DataDescription)} [grey](removed when Lab stops; --data-dir keeps it)[/]"
