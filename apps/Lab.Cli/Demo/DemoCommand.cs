@@ -128,10 +128,9 @@ public static class DemoCommand
             var labOptions = new LocalLabOptions(options.Port, dataDirectory, TokenFile: null, Verbose: false) { Workers = WorkerNodes, Settings = LabSettings };
             lab = await LocalLab.StartAsync(labOptions, startup, stop.Token);
             startup.Finish();
-            DemoFigures figures;
             using (var scenario = new DemoScenario(new Uri(lab.Url), lab.Token, steps, stop.Token))
             {
-                figures = await scenario.PlayAsync();
+                var figures = await scenario.PlayAsync();
                 report.Figures = figures;
                 DemoSummary.Show(figures, steps.Elapsed);
                 if (options.Keep)
@@ -172,7 +171,10 @@ public static class DemoCommand
             {
                 startup.Fail(e.Message);
             }
-            output.Notice($"[red bold]The demo failed at the step \"{step}\":[/] {Markup.Escape(e.Message)}");
+            else
+            {
+                output.Notice($"[red bold]The demo failed:[/] {Markup.Escape(e.Message)}");
+            }
             report.Fail(step, e.Message);
             return StepFailed;
         }
