@@ -3,6 +3,7 @@ using Lab.Contracts.Knowledge;
 using Lab.Contracts.Pool;
 using Lab.Contracts.Researchers;
 using Lab.Contracts.Runs;
+using Lab.Knowledge;
 using Lab.Knowledge.Datasets;
 using Lab.Knowledge.Ideas;
 using Lab.Knowledge.Researchers;
@@ -45,7 +46,7 @@ public sealed class ProjectionRebuildTests(GrainClusterFixture lab)
         {
             await daemon.RebuildProjectionAsync(projection, CancellationToken.None);
         }
-        Assert.Equal(10, projections.Count);
+        Assert.Equal(11, projections.Count);
         var rebuilt = await ReadAsync(documents);
 
         foreach (var type in documents)
@@ -118,5 +119,29 @@ public sealed class ProjectionRebuildTests(GrainClusterFixture lab)
         await lab.Client.GetGrain<IInsightGrain>(Guid.CreateVersion7()).Publish(
             new PublishInsight("Sigmoid routing converges", [new Evidence(EvidenceKind.Run, runId), new Evidence(EvidenceKind.Note, noteId)], IdeaId: routing), adaId);
         await DatasetStore.SaveAsync(lab.Store, "tiny", "A tiny corpus.", "one two three"u8.ToArray(), adaId, now, CancellationToken.None);
+
+        // The pool's own stream, written as the pool grain writes it (that grain is not activated in this cluster: it would
+        // place the runs above). A node joins, is lost, and comes back with another worker; another stays lost.
+        await using var pool = lab.Store.LightweightSession();
+        var cpu = new[] { new DeviceView("cpu:0", "cpu", "2 cores") };
+        var stream = (await pool.Events.FetchStreamStateAsync(PoolStream.Id))?.Version ?? 0;
+        IPoolEvent[] nodes =
+        [
+            new NodeJoined("rebuild-a", cpu, "http://a", now, Guid.CreateVersion7()),
+            new NodeJoined("rebuild-b", cpu, null, now.AddSeconds(1)),
+            new NodeLost("rebuild-a", now.AddSeconds(2), now.AddSeconds(17)),
+            new NodeJoined("rebuild-a", cpu, "http://a2", now.AddSeconds(20), Guid.CreateVersion7()),
+            new NodeLost("rebuild-b", now.AddSeconds(1), now.AddSeconds(30)),
+        ];
+        var stamped = nodes.Select(pool.Events.Stamped).ToArray();
+        if (stream == 0)
+        {
+            pool.Events.StartStream(PoolStream.Id, stamped);
+        }
+        else
+        {
+            pool.Events.Append(PoolStream.Id, stream + nodes.Length, stamped);
+        }
+        await pool.SaveChangesAsync();
     }
 }

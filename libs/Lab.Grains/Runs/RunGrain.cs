@@ -10,8 +10,9 @@ namespace Lab.Grains.Runs;
 
 /// <summary>
 /// One run's history: the single writer of the run's stream (see <see cref="EventSourcedGrain{TState}"/>). The pool grain
-/// tells it what the pool decided and what the worker reported; it records only what is consistent with where the run is
-/// (a late report of an earlier placement changes nothing). A finished run's knowledge entry is projected from its events.
+/// tells it what the pool decided (placed, preempted, requeued, failed over time) and the reports that end a lease; the
+/// heartbeat router brings it its worker's other reports (started, progress, checkpoints) straight, not through the pool.
+/// It records only what is consistent with where the run is (a late report of an earlier placement changes nothing). A finished run's knowledge entry is projected from its events.
 /// </summary>
 public sealed class RunGrain(IDocumentStore store, TimeProvider clock, IGrainFactory grains, IOptions<LabBounds> bounds)
     : EventSourcedGrain<RunSummary>(store, "run"), IRunGrain
