@@ -82,6 +82,11 @@ public sealed class PortalKnowledgeTests(RunningLabFixture lab) : IAsyncLifetime
             Assert.Null(await page.QuerySelectorAsync("#did-you-mean"));
             Assert.Equal(["", "idea", "note", "insight", "run"], await page.Locator("#kind option").EvaluateAllAsync<string[]>("os => os.map(o => o.value)"));
             Assert.Equal($"/ideas/{idea}", await page.GetAttributeAsync($"#results .hit[data-hit-id='{idea}'] a", "href"));
+
+            // A query the API refuses (a control character) is refused beside the box, not with an error page.
+            var refused = await page.GotoAsync($"{lab.Lab.Url}/search?q=a%07b");
+            Assert.Equal((int)HttpStatusCode.OK, refused!.Status);
+            Assert.Contains("control", await page.InnerTextAsync("#search-form [data-field=q]"), StringComparison.OrdinalIgnoreCase);
         });
     }
 
