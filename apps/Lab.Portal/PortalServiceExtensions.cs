@@ -10,8 +10,9 @@ namespace Lab.Portal;
 public static class PortalServiceExtensions
 {
     /// <summary>
-    /// The portal is rendered on the server and needs nothing but itself: its stylesheet, its one script (loss-chart.js,
-    /// which reads the portal's metrics relay), forms that post to itself, and SVG charts drawn inline. No inline script
+    /// The portal is rendered on the server and needs nothing but itself: its stylesheets, its scripts (uPlot, vendored,
+    /// and lab-charts.js, which reads the portal's metrics relay and draws on canvases, styling elements through the
+    /// CSSOM, which this policy allows, never with style attributes), and forms that post to itself. No inline script
     /// or style, nothing from elsewhere, never in a frame.
     /// </summary>
     public const string ContentSecurityPolicy =
