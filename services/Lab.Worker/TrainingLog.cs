@@ -27,7 +27,15 @@ public sealed class TrainingLog : IDisposable
         problem = null;
         try
         {
-            Directory.CreateDirectory(RunFiles.LogsFolder(root));
+            // The worker's own (mode 0700): a training process, whatever its user, reads no other run's log.
+            if (OperatingSystem.IsWindows())
+            {
+                Directory.CreateDirectory(RunFiles.LogsFolder(root));
+            }
+            else
+            {
+                Directory.CreateDirectory(RunFiles.LogsFolder(root), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
             var file = new FileStream(RunFiles.LogOf(root, run), FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
             return new TrainingLog(file, maxBytes);
         }
