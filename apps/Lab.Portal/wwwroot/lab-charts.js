@@ -14,7 +14,7 @@
     // ---------------------------------------------------------------------------------------------------------------
     // Numbers as people read them.
 
-    function figure(value) {
+    function formatted(value) {
         if (value === null || value === undefined || !Number.isFinite(value)) {
             return "–";
         }
@@ -398,7 +398,7 @@
                 scales: { x: { time: false }, y: { distr: this.log?.checked ? 3 : 1 } },
                 axes: [
                     { label: "step", stroke: "#5d6b78", grid: { stroke: "#eef2f6" } },
-                    { label: this.kind.axis, stroke: "#5d6b78", size: 64, grid: { stroke: "#eef2f6" }, values: (u, ticks) => ticks.map(figure) },
+                    { label: this.kind.axis, stroke: "#5d6b78", size: 64, grid: { stroke: "#eef2f6" }, values: (u, ticks) => ticks.map(formatted) },
                 ],
                 series: [
                     { label: "step", value: (u, v) => (v === null || v === undefined ? "–" : String(v)) },
@@ -409,7 +409,7 @@
                         dash: s.spec.dash,
                         spanGaps: true,
                         points: { show: Boolean(s.spec.points), size: 5, fill: s.color },
-                        value: (u, v) => figure(v),
+                        value: (u, v) => formatted(v),
                     })),
                 ],
                 cursor: { drag: { x: true, y: false, setScale: true } },
@@ -540,14 +540,16 @@
             const context = layer.canvas.getContext("2d");
             context.setTransform(ratio, 0, 0, ratio, 0, 0);
             context.clearRect(0, 0, width, height);
-            const columnWidth = width / Math.max(1, columns.length);
-            columns.forEach((point, c) => {
-                const shares = point.load[index];
+            // At most one column per pixel: a long run's lines are sampled evenly across the width.
+            const drawn = Math.min(columns.length, Math.floor(width));
+            const columnWidth = width / Math.max(1, drawn);
+            for (let c = 0; c < drawn; c++) {
+                const shares = columns[Math.floor((c * columns.length) / drawn)].load[index];
                 for (let e = 0; e < shares.length; e++) {
                     context.fillStyle = heatColor(shares[e], shares.length);
                     context.fillRect(c * columnWidth, e * cell, Math.ceil(columnWidth), cell);
                 }
-            });
+            }
             layer.axis.textContent = columns.length === 0 ? ""
                 : `steps ${columns[0].step} to ${columns[columns.length - 1].step} · experts 0 to ${experts - 1}, top to bottom`;
             layer.figure.dataset.columns = String(columns.length);
@@ -717,7 +719,8 @@
                     status.className = "status run-" + s.status.toLowerCase();
                 }
             }
-            if (changes.status || changes.checkpoint || (changes.state && s.state === "over")) {
+            // A run over when the page was rendered has nothing left to change on it.
+            if (root.dataset.over !== "true" && (changes.status || changes.checkpoint || (changes.state && s.state === "over"))) {
                 clearTimeout(timer);
                 timer = setTimeout(refresh, s.over ? 0 : 800);
             }
