@@ -26,7 +26,13 @@ public static class PortalAssets
     /// </summary>
     public static readonly PortalAsset ChartScript = new("/lab-charts.js", "Lab.Portal.lab-charts.js", "text/javascript; charset=utf-8");
 
-    public static IReadOnlyList<PortalAsset> All { get; } = [Styles, ChartStyles, UPlotScript, UPlotStyles, UPlotLicense, ChartScript];
+    /// <summary>Keeps the parts of a list page marked <c>data-live</c> up to date (runs, an idea's runs and team, the pool).</summary>
+    public static readonly PortalAsset LiveScript = new("/live.js", "Lab.Portal.live.js", "text/javascript; charset=utf-8");
+
+    /// <summary>The runs table's picking: the runs picked to compare become the Compare link's full ids.</summary>
+    public static readonly PortalAsset RunsScript = new("/runs-table.js", "Lab.Portal.runs-table.js", "text/javascript; charset=utf-8");
+
+    public static IReadOnlyList<PortalAsset> All { get; } = [Styles, ChartStyles, UPlotScript, UPlotStyles, UPlotLicense, ChartScript, LiveScript, RunsScript];
 
     public static IEndpointRouteBuilder MapPortalAssets(this IEndpointRouteBuilder app)
     {

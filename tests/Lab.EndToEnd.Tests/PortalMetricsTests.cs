@@ -78,7 +78,7 @@ public sealed class PortalMetricsTests(RunningLabFixture lab) : IAsyncLifetime
             Assert.Equal($"{checkpoints} checkpoints, the last at step 300", await page.InnerTextAsync("#run-checkpoints"));
             Assert.Empty(await page.QuerySelectorAllAsync("#history li[data-event='checkpointed']"));
             Assert.NotNull(await page.QuerySelectorAsync("#history li[data-event='finished']"));
-            Assert.Equal("over", await page.GetAttributeAsync("#run-live", "data-live"));
+            Assert.Equal("over", await page.GetAttributeAsync("#run-live", "data-feed"));
             Assert.True(await page.EvaluateAsync<bool>("() => window.sameDocument === true"), "every figure changed in the page as it was");
 
             // Its checkpoint and training log through the portal's links, as the member.

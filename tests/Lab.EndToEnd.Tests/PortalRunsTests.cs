@@ -61,7 +61,7 @@ public sealed class PortalRunsTests(RunningLabFixture lab) : IAsyncLifetime
         Assert.Contains($"\"steps\": {Steps}", config, StringComparison.Ordinal);
         Assert.Contains("\"seed\": 7", config, StringComparison.Ordinal);
         // What the stream held when the page opened it; then it must grow while the page stays as it is.
-        await page.WaitForSelectorAsync("#chart-loss[data-live=following]");
+        await page.WaitForSelectorAsync("#chart-loss[data-feed=following]");
         var shown = await PointsAsync(page);
         await page.EvaluateAsync("() => { window.sameDocument = true; }");
         await page.WaitForFunctionAsync(

@@ -440,7 +440,7 @@
             } else {
                 this.state.textContent = "Drag to zoom, double-click to zoom out; hover for values.";
             }
-            this.figure.dataset.live = states.includes("following") ? "following" : states.every((s) => s === "over") ? "over" : states[0] || "";
+            this.figure.dataset.feed = states.includes("following") ? "following" : states.every((s) => s === "over") ? "over" : states[0] || "";
         }
     }
 
@@ -724,7 +724,7 @@
                 clearTimeout(timer);
                 timer = setTimeout(refresh, s.over ? 0 : 800);
             }
-            root.dataset.live = s.state;
+            root.dataset.feed = s.state;
             set("run-live-state", {
                 following: "Live: this page follows the run.",
                 over: "The run is over; these are its final figures.",

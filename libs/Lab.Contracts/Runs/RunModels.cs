@@ -60,6 +60,11 @@ public sealed record RunPoint(
     [property: Id(4)] double? ExpertLoadMaxOverMean,
     [property: Id(5)] DateTimeOffset At);
 
+/// <summary>
+/// One run as members read it. <see cref="Name"/> and <see cref="Tags"/> are what members called it (every change in its
+/// history); <see cref="Setup"/> is what it trains, in the figures runs are compared by (null when its configuration could
+/// not be read).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("lab.run")]
 public sealed record RunView(
     [property: Id(0)] Guid Id,
@@ -85,12 +90,15 @@ public sealed record RunView(
     [property: Id(20)] string Config,
     [property: Id(21)] long Version,
     [property: Id(22)] IReadOnlyList<RunHistoryEntry> History,
-    [property: Id(23)] int Checkpoints = 0,
-    [property: Id(24)] string? LastNode = null,
-    [property: Id(25)] IReadOnlyList<int>? LastDeviceIndexes = null,
-    [property: Id(26)] Guid? CancelledBy = null,
-    [property: Id(27)] string? CheckpointFile = null,
-    [property: Id(28)] int MetricsLines = 0)
+    [property: Id(23)] string? Name = null,
+    [property: Id(24)] IReadOnlyList<string>? Tags = null,
+    [property: Id(25)] RunSetup? Setup = null,
+    [property: Id(26)] int Checkpoints = 0,
+    [property: Id(27)] string? LastNode = null,
+    [property: Id(28)] IReadOnlyList<int>? LastDeviceIndexes = null,
+    [property: Id(29)] Guid? CancelledBy = null,
+    [property: Id(30)] string? CheckpointFile = null,
+    [property: Id(31)] int MetricsLines = 0)
 {
     public bool IsOver => RunRules.IsOver(Status);
 }
