@@ -133,6 +133,10 @@ public sealed class PortalMetricsTests(RunningLabFixture lab) : IAsyncLifetime
             var fields = await page.EvalOnSelectorAllAsync<string[]>("#config-table tbody tr", "rows => rows.map(r => r.dataset.field)");
             Assert.Equal(["training.learning_rate", "training.seed"], fields.Order());
 
+            // The runs table's form without JavaScript names each picked run on its own.
+            await page.GotoAsync($"{lab.Lab.Url}/compare?runs={a}&runs={c}");
+            Assert.Equal([a.ToString(), c.ToString()], await HeadersAsync(page));
+
             // What is not a run id is said so; an id no run has is named.
             await page.GotoAsync($"{lab.Lab.Url}/compare?runs={a},not-a-run");
             Assert.Contains("\"not-a-run\" is not a run id", await page.InnerTextAsync("#compare-problem"), StringComparison.Ordinal);
