@@ -49,6 +49,11 @@ public sealed record StartedEvent(
     public int Protocol { get; init; } = TrainingProtocol.Version;
 }
 
+/// <param name="ExpertLoad">
+/// Per MoE layer of the model (in order, the prediction modules' left out), each routed expert's share of the tokens
+/// routed in that layer over the steps since the previous progress line (each row sums to 1; 1/experts is perfectly
+/// balanced); absent for a dense model. An addition to version 1.
+/// </param>
 public sealed record ProgressEvent(
     int Step,
     int TotalSteps,
@@ -63,15 +68,19 @@ public sealed record ProgressEvent(
     double ExpertLoadCv,
     double ElapsedS,
     double EtaS,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? MtpLoss = null) : TrainingEvent;
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? MtpLoss = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<double[]>? ExpertLoad = null) : TrainingEvent;
 
+/// <param name="ExpertAffinity">On the synthetic corpus, per domain, the share of its tokens each routed expert of the last MoE layer took.</param>
+/// <param name="ExpertLoad">Per MoE layer, each routed expert's share of the validation windows' tokens (as in <see cref="ProgressEvent"/>). An addition to version 1.</param>
 public sealed record EvaluationEvent(
     int Step,
     double ValLoss,
     long Tokens,
     double ElapsedS,
     double ExpertLoadMaxOverMean,
-    IReadOnlyDictionary<string, double[]>? ExpertAffinity) : TrainingEvent;
+    IReadOnlyDictionary<string, double[]>? ExpertAffinity,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<double[]>? ExpertLoad = null) : TrainingEvent;
 
 public sealed record CheckpointEvent(int Step, string Path, string Reason) : TrainingEvent;
 

@@ -10,7 +10,7 @@ namespace Lab.EndToEnd.Tests;
 /// <summary>
 /// The knowledge pages in a real headless Chromium through the gateway: notes' markdown (tables, and markup that must not
 /// run), search that corrects a misspelt word and opens run hits, and insights whose evidence is found by search and named
-/// on their cards. A failing test leaves a screenshot of its page under <c>screenshots/</c> beside the test assembly.
+/// on their cards. A failing test leaves a screenshot of its page (<see cref="PortalScreenshots"/>).
 /// </summary>
 [Collection(RunningLabCollection.Name)]
 public sealed class PortalKnowledgeTests(RunningLabFixture lab) : IAsyncLifetime
@@ -185,29 +185,9 @@ public sealed class PortalKnowledgeTests(RunningLabFixture lab) : IAsyncLifetime
 
     private Task<IPage> LoggedInPageAsync(BrowserNewContextOptions? options = null) => _portal!.LoggedInPageAsync(lab.Lab.Url, lab.Token, options);
 
-    /// <summary>Runs <paramref name="test"/>; when it fails, saves the page as it was and names the file in the failure.</summary>
-    private static async Task WithScreenshotOnFailureAsync(IPage page, Func<Task> test, [CallerMemberName] string name = "")
-    {
-        try
-        {
-            await test();
-        }
-        catch (Exception failure)
-        {
-            var folder = Path.Combine(AppContext.BaseDirectory, "screenshots");
-            Directory.CreateDirectory(folder);
-            var file = Path.Combine(folder, $"{name}-{DateTime.UtcNow:yyyyMMdd-HHmmss}.png");
-            try
-            {
-                await page.ScreenshotAsync(new PageScreenshotOptions { Path = file, FullPage = true });
-            }
-            catch (PlaywrightException)
-            {
-                file = "(no screenshot: the page was gone)";
-            }
-            throw new Xunit.Sdk.XunitException($"{failure.Message}{Environment.NewLine}Screenshot: {file}{Environment.NewLine}{failure}");
-        }
-    }
+    /// <summary>Runs <paramref name="test"/>, with a screenshot of the page when it fails (see <see cref="PortalScreenshots"/>).</summary>
+    private static Task WithScreenshotOnFailureAsync(IPage page, Func<Task> test, [CallerMemberName] string name = "") =>
+        PortalScreenshots.OnFailureAsync(page, name, test);
 
     public async Task DisposeAsync()
     {

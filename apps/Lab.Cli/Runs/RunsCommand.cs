@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Lab.Cli.Client;
 using Lab.Client;
 using Lab.Contracts;
+using Lab.Contracts.Reading;
 using Lab.Contracts.Runs;
 using Spectre.Console;
 
@@ -241,27 +242,35 @@ public static class RunsCommand
     {
         var id = Ids.Argument(Ids.Run);
         var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing as the run goes, until it is over." };
-        var json = new Option<bool>("--json") { Description = "One JSON object per line (history entries and progress), for scripts." };
-        var command = new Command("logs", "A run's history and progress; with --follow, live until it is over.") { id, follow, json };
+        var json = new Option<bool>("--json") { Description = "One JSON object per line (history entries, and every progress and evaluation line with all its figures), for scripts." };
+        var command = new Command("logs", "A run's history and every line of its progress (loss, learning rate, gradient norm, tokens/s, expert load per layer, validation loss, expert affinity); with --follow, live until it is over.")
+        {
+            id, follow, json,
+        };
         var connection = ClientConnection.AddTo(command);
         command.SetAction((parse, cancellationToken) => connection.RunAsync(parse, async lab =>
         {
             var print = parse.GetValue(json) ? (Action<RunLogLine>)PrintJson : PrintText;
             var run = await lab.GetRunAsync(await Ids.ResolveAsync(lab, parse.GetValue(id)!, Ids.Run, cancellationToken), cancellationToken);
-            var shown = PrintNewHistory(run, 0, print);
-            if (run.Status == RunStatus.Running)
+            // What is stored up to the run as read: its history and its progress lines, in the order they happened.
+            var stored = await lab.ReadRunMetricsAsync(run.Id, follow: false, cancellationToken: cancellationToken)
+                .Where(l => l.Event == "progress" && l.Seq <= run.Version).ToListAsync(cancellationToken);
+            var history = run.History.Select(h => (h.At, Line: new RunLogLine(h.At, h.Event, h.Detail)));
+            var progress = stored.Select(l => (l.At, Line: Progress(l, run.TotalSteps)));
+            foreach (var (_, line) in history.Concat(progress).OrderBy(l => l.At))
             {
-                print(new RunLogLine(DateTimeOffset.UtcNow, "progress", null, run.Step, run.TotalSteps, run.Loss, run.ValLoss, run.TokensPerS));
+                print(line);
             }
+            var shown = run.History.Count;
             if (parse.GetValue(follow) && !run.IsOver)
             {
                 // The run's metrics stream from just after what was printed (it ends with the line that ends the run):
-                // progress as it comes; any other line means the history has a new entry, which the run tells in words.
+                // each progress and evaluation line as it comes; any other line means the history has a new entry, which the run tells in words.
                 await foreach (var line in lab.FollowRunMetricsAsync(run.Id, after: run.Version, cancellationToken))
                 {
                     if (line.Event == "progress")
                     {
-                        print(new RunLogLine(line.At, "progress", null, line.Step, run.TotalSteps, line.Loss, line.ValLoss, line.TokensPerS));
+                        print(Progress(line, run.TotalSteps));
                         continue;
                     }
                     run = await lab.GetRunAsync(run.Id, cancellationToken);
@@ -283,18 +292,70 @@ public static class RunsCommand
         return Math.Max(shown, run.History.Count);
     }
 
-    /// <summary>One line of <c>lab runs logs</c>: an entry of the run's history, or where its training stands.</summary>
+    private static RunLogLine Progress(RunMetricsLine line, int totalSteps) => new(line.At, "progress", null, line.Step, totalSteps, line.Loss, line.ValLoss,
+        line.TokensPerS, line.ValLoss is null ? "train" : "eval", line.LearningRate, line.GradNorm, line.AuxLoss, line.MtpLoss, line.ModelGflopsPerS,
+        line.ExpertLoadMaxOverMean, line.ExpertLoadCv, line.Tokens, line.ExpertLoad, line.ExpertAffinity);
+
+    /// <summary>
+    /// One line of <c>lab runs logs</c>: an entry of the run's history, or a line of its progress (<paramref name="Kind"/>
+    /// <c>train</c>: its training figures at a logged step; <c>eval</c>: its validation loss and expert affinity).
+    /// </summary>
     private sealed record RunLogLine(DateTimeOffset At, string Event, string? Detail, int? Step = null, int? TotalSteps = null,
-        double? Loss = null, double? ValLoss = null, double? TokensPerS = null);
+        double? Loss = null, double? ValLoss = null, double? TokensPerS = null, string? Kind = null, double? LearningRate = null, double? GradNorm = null,
+        double? AuxLoss = null, double? MtpLoss = null, double? ModelGflopsPerS = null, double? ExpertLoadMaxOverMean = null, double? ExpertLoadCv = null,
+        long? Tokens = null, IReadOnlyList<IReadOnlyList<double>>? ExpertLoad = null, IReadOnlyDictionary<string, IReadOnlyList<double>>? ExpertAffinity = null);
 
     private static void PrintText(RunLogLine line)
     {
-        if (line.Step is { } step)
+        if (line.Step is not { } step)
         {
-            AnsiConsole.WriteLine($"step {step}/{line.TotalSteps}  loss {Number(line.Loss)}  val {Number(line.ValLoss)}  {Number(line.TokensPerS)} tokens/s");
+            AnsiConsole.MarkupLine($"[grey]{ClientOutput.When(line.At)}[/] [bold]{Markup.Escape(line.Event)}[/] {Markup.Escape(line.Detail ?? "")}");
             return;
         }
-        AnsiConsole.MarkupLine($"[grey]{ClientOutput.When(line.At)}[/] [bold]{Markup.Escape(line.Event)}[/] {Markup.Escape(line.Detail ?? "")}");
+        var text = new System.Text.StringBuilder($"step {step}/{line.TotalSteps}");
+        if (line.Kind == "eval")
+        {
+            text.Append($"  validation loss {Number(line.ValLoss)}");
+            if (line.ExpertAffinity is { Count: > 0 } affinity)
+            {
+                // Each domain's favourite expert in the last MoE layer and its share of the domain's tokens: specialisation at a glance.
+                text.Append("  affinity ").AppendJoin(", ", affinity.Select(a => a.Value.Count == 0 ? a.Key
+                    : FormattableString.Invariant($"{a.Key} e{IndexOfMax(a.Value)} {a.Value.Max():P0}")));
+            }
+        }
+        else
+        {
+            text.Append($"  loss {Number(line.Loss)}");
+            Figure(text, "lr", line.LearningRate, "0.######");
+            Figure(text, "grad norm", line.GradNorm, "0.###");
+            Figure(text, "aux", line.AuxLoss, "0.####");
+            Figure(text, "mtp", line.MtpLoss, "0.###");
+            text.Append($"  {Number(line.TokensPerS)} tokens/s");
+            Figure(text, "expert load max/mean", line.ExpertLoadMaxOverMean, "0.00");
+            if (line.ExpertLoad is { Count: > 0 } layers)
+            {
+                text.Append(" (per layer ").AppendJoin(" ", layers.Select(l => l.Count == 0 ? "-" : (l.Max() * l.Count).ToString("0.00", CultureInfo.InvariantCulture))).Append(')');
+            }
+        }
+        AnsiConsole.WriteLine(text.ToString());
+    }
+
+    private static void Figure(System.Text.StringBuilder text, string name, double? value, string format)
+    {
+        if (value is { } v)
+        {
+            text.Append("  ").Append(name).Append(' ').Append(v.ToString(format, CultureInfo.InvariantCulture));
+        }
+    }
+
+    private static int IndexOfMax(IReadOnlyList<double> values)
+    {
+        var best = 0;
+        for (var i = 1; i < values.Count; i++)
+        {
+            best = values[i] > values[best] ? i : best;
+        }
+        return best;
     }
 
     private static void PrintJson(RunLogLine line) => Console.Out.WriteLine(JsonSerializer.Serialize(line, JsonLines));
