@@ -1,5 +1,7 @@
 using Lab.Contracts;
 using Lab.Contracts.Pool;
+using Lab.Training;
+using Lab.Training.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace Lab.Worker;
@@ -8,7 +10,7 @@ namespace Lab.Worker;
 /// The training processes of this node, kept in line with what the pool wants (the orders in each heartbeat's answer),
 /// and the reports they produced that the pool has not yet acknowledged.
 /// </summary>
-public sealed partial class RunSupervisor(IOptions<WorkerOptions> options, RunData data, ILogger<RunSupervisor> logger) : IDisposable
+public sealed partial class RunSupervisor(IOptions<WorkerOptions> options, RunData data, NodeIdentity node, ILogger<RunSupervisor> logger) : IDisposable
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<Guid, TrainingProcess> _processes = [];
@@ -31,6 +33,15 @@ public sealed partial class RunSupervisor(IOptions<WorkerOptions> options, RunDa
             {
                 return _processes.Count;
             }
+        }
+    }
+
+    /// <summary>The training processes running now.</summary>
+    public IReadOnlyList<TrainingProcess> Processes()
+    {
+        lock (_lock)
+        {
+            return [.. _processes.Values];
         }
     }
 
@@ -145,11 +156,22 @@ public sealed partial class RunSupervisor(IOptions<WorkerOptions> options, RunDa
         {
             return; // its data is on its way; the next heartbeat starts it
         }
+        RunPlacement placement;
         try
         {
-            var process = TrainingProcess.Start(_program, _sandbox, order, config, folder, options.Value.StopTimeout, Receive);
+            placement = RunPlacement.For(order.DeviceIndexes, node.Machine, Environment.GetEnvironmentVariable(CudaVisibility.Variable),
+                RunConfig.FromJson(config, "config").Training.Threads);
+        }
+        catch (Exception e) when (e is ArgumentException or ConfigException)
+        {
+            EndWithoutProcess(order, RunReportKind.Failed, $"It cannot be placed on this node: {e.Message}");
+            return;
+        }
+        try
+        {
+            var process = TrainingProcess.Start(_program, _sandbox, order, config, folder, placement, options.Value.StopTimeout, Receive);
             _processes[order.RunId] = process;
-            LogStarted(order.RunId, order.Attempt, process.ProcessId);
+            LogStarted(order.RunId, order.Attempt, process.ProcessId, string.Join(", ", placement.DeviceIds));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
         {
@@ -191,8 +213,8 @@ public sealed partial class RunSupervisor(IOptions<WorkerOptions> options, RunDa
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Run {Run} (attempt {Attempt}) started as process {Pid}")]
-    private partial void LogStarted(Guid run, int attempt, int pid);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {Run} (attempt {Attempt}) started as process {Pid} on {Devices}")]
+    private partial void LogStarted(Guid run, int attempt, int pid, string devices);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {Run} (attempt {Attempt}) ended: {Kind} {Message}")]
     private partial void LogEnded(Guid run, int attempt, RunReportKind kind, string? message);
