@@ -6,8 +6,8 @@ namespace Lab.Worker;
 /// <summary>
 /// Where a run trains on this node: the devices of its lease (indexes into the node's devices, as the pool numbers
 /// them), handed to its process as <c>--devices</c> (the machine's indexes, which its <c>started</c> line reports back as
-/// the devices' ids) and, for GPUs, <c>CUDA_VISIBLE_DEVICES</c> naming those GPUs only, so that nothing in the process
-/// can touch another run's; <c>--threads</c>, the devices' share of the cores (a CPU slice's, or a GPU's for its run's
+/// the devices' ids) and <c>CUDA_VISIBLE_DEVICES</c> naming those GPUs only (none for CPU slices), so that nothing in
+/// the process can touch another run's; <c>--threads</c>, the devices' share of the cores (a CPU slice's, or a GPU's for its run's
 /// CPU work); and the share of the node's memory its process may allocate.
 /// </summary>
 public sealed record RunPlacement(
@@ -39,6 +39,11 @@ public sealed record RunPlacement(
         {
             environment[CudaVisibility.Variable] = CudaVisibility.ForChild(indexes, CudaVisibility.Parse(visible));
             environment[CudaVisibility.OrderVariable] = CudaVisibility.BusOrder;
+        }
+        else
+        {
+            // A run on CPU slices sees no GPU, whatever the worker itself sees.
+            environment[CudaVisibility.Variable] = "";
         }
         return new RunPlacement(
             [.. chosen.Select(d => d.Id)],

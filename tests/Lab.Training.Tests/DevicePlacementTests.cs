@@ -1,4 +1,5 @@
 using Lab.Training.Configuration;
+using Lab.Training.Model;
 using TorchSharp;
 
 namespace Lab.Training.Tests;
@@ -69,6 +70,56 @@ public sealed class DevicePlacementTests
         Assert.All(two.Devices, d => Assert.Equal(DeviceType.CPU, d.Torch.type));
         var refused = Assert.Throws<ConfigException>(() => ComputeDevices.Place([0, 1, 2], threads: 2));
         Assert.Contains("3 CPU slices need at least 3 threads", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void With_CUDA_the_devices_are_the_GPUs_named_by_the_machines_index()
+    {
+        var placement = ComputeDevices.Place([3, 1], threads: 8, gpus: 2, visible: "1,3");
+
+        Assert.Equal([("cuda:3", 1, 4), ("cuda:1", 0, 4)], placement.Devices.Select(d => (d.Id, d.Torch.index, d.Threads)));
+        Assert.All(placement.Devices, d => Assert.Equal(DeviceType.CUDA, d.Torch.type));
+        Assert.Equal(["cuda:2"], ComputeDevices.Place(null, 8, gpus: 1, visible: "2").Ids);
+        Assert.Equal(["cuda:0"], ComputeDevices.Place(null, 8, gpus: 4, visible: null).Ids);
+        var hidden = Assert.Throws<ConfigException>(() => ComputeDevices.Place([0], 8, gpus: 2, visible: "1,3"));
+        Assert.Contains("CUDA_VISIBLE_DEVICES=1,3", hidden.Message, StringComparison.Ordinal);
+        Assert.Throws<ConfigException>(() => ComputeDevices.Place([2], 8, gpus: 2, visible: null));
+    }
+
+    [Fact]
+    public void GPUs_named_to_a_process_without_CUDA_are_refused_rather_than_replaced_by_CPU_slices()
+    {
+        var refused = Assert.Throws<ConfigException>(() => ComputeDevices.Place([0], threads: 2, gpus: 0, visible: "0"));
+
+        Assert.Contains("names GPUs, and this process has no CUDA", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(["cpu:0", "cpu:1"], ComputeDevices.Place([0, 1], threads: 2, gpus: 0, visible: "").Ids);
+        Assert.Equal(["cpu:0"], ComputeDevices.Place(null, threads: 2, gpus: 0, visible: "0").Ids);
+    }
+
+    /// <summary>
+    /// PyTorch's meta device holds shapes without data: a model built for it has every weight and buffer there, or one of
+    /// them was made on the CPU and a run on a GPU would fail on it (RMSNorm's gains once were).
+    /// </summary>
+    [Theory]
+    [InlineData("plain")]
+    [InlineData("mtp+mla")]
+    public void A_model_built_for_a_device_has_every_weight_and_buffer_on_that_device(string variant)
+    {
+        var options = TestRuns.Tiny(variant).Model;
+        if (options.Attention == AttentionKind.Mla)
+        {
+            options = options with { QLoraRank = 16 };
+        }
+        var meta = new torch.Device(DeviceType.META);
+
+        using var model = new MoeTransformer(options, 256, meta, DispatchKernel.Loop);
+
+        var elsewhere = model.named_parameters().Select(p => (p.name, p.parameter.device_type))
+            .Concat(model.named_buffers().Select(b => (b.name, b.buffer.device_type)))
+            .Where(t => t.Item2 != DeviceType.META)
+            .Select(t => t.name);
+        Assert.Empty(elsewhere);
+        Assert.NotEmpty(model.named_parameters());
     }
 
     [Theory]

@@ -46,6 +46,8 @@ public sealed class RunPlacementTests
 
         Assert.Equal(["--devices", "1", "--threads", "3"], arguments.SkipWhile(a => a != "--devices"));
         Assert.False(environment.ContainsKey("CUDA_DEVICE_ORDER"));
+        // The worker's own CUDA_VISIBLE_DEVICES ("0" here) is not handed on: the run sees no GPU.
+        Assert.Equal("", environment["CUDA_VISIBLE_DEVICES"]);
         Assert.Equal(0.5, placement.MemoryShare);
     }
 

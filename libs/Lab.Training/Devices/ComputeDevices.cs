@@ -94,24 +94,37 @@ public static partial class ComputeDevices
     /// CPU slices that share <paramref name="threads"/>), or one device when none are named. Throws
     /// <see cref="ConfigException"/> for devices this process cannot use, before any work.
     /// </summary>
-    public static DevicePlacement Place(IReadOnlyList<int>? indexes, int threads)
+    public static DevicePlacement Place(IReadOnlyList<int>? indexes, int threads) =>
+        Place(indexes, threads, torch.cuda.is_available() ? torch.cuda.device_count() : 0, Environment.GetEnvironmentVariable(CudaVisibility.Variable));
+
+    /// <summary>
+    /// <see cref="Place(IReadOnlyList{int}?, int)"/> for a process that sees <paramref name="gpus"/> CUDA devices (0: no
+    /// CUDA) through <paramref name="visible"/> (<c>CUDA_VISIBLE_DEVICES</c>, null when unset). GPUs named by
+    /// <c>CUDA_VISIBLE_DEVICES</c> in a process without CUDA are refused rather than replaced by CPU slices: a run placed
+    /// on GPUs never trains anywhere else (an empty <c>CUDA_VISIBLE_DEVICES</c> hides the GPUs on purpose, and allows it).
+    /// </summary>
+    public static DevicePlacement Place(IReadOnlyList<int>? indexes, int threads, int gpus, string? visible)
     {
         if (indexes is not null)
         {
             Check(indexes);
         }
-        if (torch.cuda.is_available())
+        var entries = CudaVisibility.Parse(visible);
+        if (gpus > 0)
         {
-            var raw = Environment.GetEnvironmentVariable(CudaVisibility.Variable);
-            var visible = CudaVisibility.Parse(raw);
-            var count = torch.cuda.device_count();
-            var chosen = indexes ?? [CudaVisibility.MachineIndex(0, visible) ?? 0];
-            var ordinals = CudaVisibility.Ordinals(chosen, visible, count) ?? throw new ConfigException(
-                $"--devices {string.Join(',', chosen)}: this process can use {count} CUDA device{(count == 1 ? "" : "s")}" +
-                (raw is null ? $" (0 to {count - 1})" : $" ({CudaVisibility.Variable}={raw})"));
+            var chosen = indexes ?? [CudaVisibility.MachineIndex(0, entries) ?? 0];
+            var ordinals = CudaVisibility.Ordinals(chosen, entries, gpus) ?? throw new ConfigException(
+                $"--devices {string.Join(',', chosen)}: this process can use {gpus} CUDA device{(gpus == 1 ? "" : "s")}" +
+                (visible is null ? $" (0 to {gpus - 1})" : $" ({CudaVisibility.Variable}={visible})"));
             var each = Math.Max(1, threads / chosen.Count);
             return new DevicePlacement([.. chosen.Select((index, i) =>
                 new PlacedDevice($"cuda:{index}", "cuda", index, new torch.Device(DeviceType.CUDA, ordinals[i]), each))]);
+        }
+        if (indexes is not null && entries is { Count: > 0 })
+        {
+            throw new ConfigException(
+                $"--devices {string.Join(',', indexes)}: {CudaVisibility.Variable}={visible} names GPUs, and this process has no CUDA " +
+                $"(an engine built without it, or no driver); with {CudaVisibility.Variable} empty the devices are CPU slices");
         }
         var slices = indexes ?? [0];
         if (threads < slices.Count)
