@@ -20,6 +20,30 @@ public sealed partial class LabClient
     public Task<Page<RunView>> ListRunsAsync(Guid? idea = null, RunStatus? status = null, int? offset = null, int? limit = null, CancellationToken cancellationToken = default) =>
         GetAsync<Page<RunView>>(PathOf("runs", ("offset", offset), ("limit", limit), ("ideaId", idea), ("status", status)), cancellationToken);
 
+    /// <summary>
+    /// Runs as a table shows them: only those <paramref name="filter"/> keeps (idea, status, tag, text in a name or idea
+    /// title), sorted by one of its columns (unknown figures last), one page.
+    /// </summary>
+    public Task<Page<RunView>> ListRunsAsync(RunQuery filter, int? offset = null, int? limit = null, CancellationToken cancellationToken = default) =>
+        GetAsync<Page<RunView>>(PathOf("runs", ("offset", offset), ("limit", limit), ("ideaId", filter.IdeaId), ("status", filter.Status), ("tag", filter.Tag),
+            ("q", filter.Text), ("sort", filter.Order), ("order", filter.Direction?.ToString().ToLowerInvariant())), cancellationToken);
+
+    /// <summary>The tags runs carry, most used first.</summary>
+    public Task<IReadOnlyList<RunTagCount>> ListRunTagsAsync(CancellationToken cancellationToken = default) =>
+        GetAsync<IReadOnlyList<RunTagCount>>("runs/tags", cancellationToken);
+
+    /// <summary>Names the run (null clears its name): its submitter or a member of its idea's team.</summary>
+    public Task<RunView> NameRunAsync(Guid run, string? name, CancellationToken cancellationToken = default) =>
+        PutAsync<RunView>($"runs/{run}/name", new NameRun(name), cancellationToken);
+
+    /// <summary>Puts tags on the run: its submitter or a member of its idea's team.</summary>
+    public Task<RunView> TagRunAsync(Guid run, IEnumerable<string> tags, CancellationToken cancellationToken = default) =>
+        PostAsync<RunView>($"runs/{run}/tags", new TagRun([.. tags]), cancellationToken);
+
+    /// <summary>Takes tags off the run (those it does not carry are ignored): its submitter or a member of its idea's team.</summary>
+    public Task<RunView> UntagRunAsync(Guid run, IEnumerable<string> tags, CancellationToken cancellationToken = default) =>
+        SendAsync<RunView>(HttpMethod.Delete, PathOf($"runs/{run}/tags", [.. tags.Select(t => ("tag", (object?)t))]), null, cancellationToken);
+
     public Task<RunView> GetRunAsync(Guid run, CancellationToken cancellationToken = default) =>
         GetAsync<RunView>($"runs/{run}", cancellationToken);
 
@@ -85,6 +109,36 @@ public sealed partial class LabClient
             await Task.Delay(ReconnectDelay, cancellationToken);
         }
     }
+
+    /// <summary>Which of a run's files <see cref="OpenRunFileAsync"/> downloads.</summary>
+    public enum RunFile
+    {
+        /// <summary>Its newest checkpoint, as the training engine wrote it.</summary>
+        Checkpoint,
+
+        /// <summary>Its training log: what its training processes printed.</summary>
+        Log,
+    }
+
+    /// <summary>
+    /// Opens the download of one of a run's files and answers as soon as the headers arrive, whatever the status (a relay
+    /// passes it on as it is; <see cref="DownloadRunFileAsync"/> for everyone else). The caller disposes it.
+    /// </summary>
+    public Task<HttpResponseMessage> OpenRunFileAsync(Guid run, RunFile file, CancellationToken cancellationToken = default) =>
+        TrySendAsync(new HttpRequestMessage(HttpMethod.Get, Root + RunFilePath(run, file)), HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+
+    /// <summary>Copies one of a run's files into <paramref name="destination"/>; its name as the API offers it (<c>run-ID-step-N.ckpt</c>).</summary>
+    public async Task<string> DownloadRunFileAsync(Guid run, RunFile file, Stream destination, CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, Root + RunFilePath(run, file));
+        using var response = await SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        await using var content = await response.Content.ReadAsStreamAsync(cancellationToken);
+        await content.CopyToAsync(destination, cancellationToken);
+        return response.Content.Headers.ContentDisposition?.FileNameStar ?? response.Content.Headers.ContentDisposition?.FileName?.Trim('"')
+            ?? (file == RunFile.Log ? $"run-{run}.log" : $"run-{run}.ckpt");
+    }
+
+    private static string RunFilePath(Guid run, RunFile file) => file == RunFile.Log ? $"runs/{run}/log" : $"runs/{run}/checkpoint";
 
     /// <summary>The pool: nodes and devices, what runs where, the queue with reasons, and each idea's fair share.</summary>
     public Task<PoolView> GetPoolAsync(CancellationToken cancellationToken = default) =>

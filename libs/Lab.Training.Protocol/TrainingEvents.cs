@@ -56,6 +56,11 @@ public sealed record StartedEvent(
     public int Protocol { get; init; } = TrainingProtocol.Version;
 }
 
+/// <param name="ExpertLoad">
+/// Per MoE layer of the model (in order, the prediction modules' left out), each routed expert's share of the tokens
+/// routed in that layer over the steps since the previous progress line (each row sums to 1; 1/experts is perfectly
+/// balanced); absent for a dense model. An addition to version 1.
+/// </param>
 /// <param name="PerDevice">
 /// Per device of the run (in <see cref="StartedEvent.Devices"/>' order), its replica's figures since the previous progress
 /// line (<c>per_device</c>). An addition to version 1: absent from older engines.
@@ -75,6 +80,7 @@ public sealed record ProgressEvent(
     double ElapsedS,
     double EtaS,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? MtpLoss = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<double[]>? ExpertLoad = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<DeviceFigures>? PerDevice = null) : TrainingEvent;
 
 /// <summary>One device's part of a run, in a progress line.</summary>
@@ -91,13 +97,16 @@ public sealed record DeviceFigures(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? MemoryBytes = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? Utilization = null);
 
+/// <param name="ExpertAffinity">On the synthetic corpus, per domain, the share of its tokens each routed expert of the last MoE layer took.</param>
+/// <param name="ExpertLoad">Per MoE layer, each routed expert's share of the validation windows' tokens (as in <see cref="ProgressEvent"/>). An addition to version 1.</param>
 public sealed record EvaluationEvent(
     int Step,
     double ValLoss,
     long Tokens,
     double ElapsedS,
     double ExpertLoadMaxOverMean,
-    IReadOnlyDictionary<string, double[]>? ExpertAffinity) : TrainingEvent;
+    IReadOnlyDictionary<string, double[]>? ExpertAffinity,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<double[]>? ExpertLoad = null) : TrainingEvent;
 
 public sealed record CheckpointEvent(int Step, string Path, string Reason) : TrainingEvent;
 

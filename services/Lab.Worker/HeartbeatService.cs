@@ -46,12 +46,16 @@ public sealed partial class HeartbeatService(
 
     private async Task BeatAsync(CancellationToken cancellationToken, bool applyOrders = true)
     {
-        var reports = runs.Pending();
+        var reports = runs.Pending(out var more);
         try
         {
             var usage = DeviceUsageReader.Read(node.Machine, runs.Processes());
             var orders = await pool.HeartbeatAsync(node.Describe() with { Reports = reports, Usage = usage }, cancellationToken);
             runs.Acknowledge(reports);
+            if (more)
+            {
+                runs.Urgent.Release(); // the rest right after: a run that logs often outpaces one heartbeat's share
+            }
             status.Succeeded();
             if (applyOrders)
             {

@@ -62,6 +62,9 @@ public sealed class WorkerOptions
     /// <summary>The memory one training process may allocate, in bytes (three quarters of the machine's when unset).</summary>
     public long? RunMemoryLimit { get; set; }
 
+    /// <summary>How large a run's training log may grow (all its placements); it stops there, saying so. 64 MiB.</summary>
+    public long TrainingLogMaxBytes { get; set; } = 64L * 1024 * 1024;
+
     /// <summary>How long a run asked to stop may take to checkpoint before it is killed.</summary>
     public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(60);
 

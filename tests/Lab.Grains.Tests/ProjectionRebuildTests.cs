@@ -28,6 +28,7 @@ public sealed class ProjectionRebuildTests(GrainClusterFixture lab)
         Assert.Contains(typeof(AccessToken), documents);
         Assert.Contains(typeof(IdeaLink), documents);
         var inline = await ReadAsync(documents);
+        Assert.Contains(inline[typeof(RunEntry)], row => row.Contains("\"Name\": \"tiny routing baseline\"", StringComparison.Ordinal));
         Assert.All(documents, type => Assert.NotEmpty(inline[type]));
 
         // As a fresh store over the same events would: no read model at all, then each rebuilt from the log.
@@ -103,12 +104,17 @@ public sealed class ProjectionRebuildTests(GrainClusterFixture lab)
         var runId = Guid.CreateVersion7();
         var run = lab.Client.GetGrain<IRunGrain>(runId);
         await run.Submit(new SubmitRun(routing, """{"preset":"tiny"}""", 40, 1, null), adaId);
+        await run.Name("before it ran", adaId);
+        await run.Tag(["baseline", "sweep"], adaId);
         await run.Place("node-a", [0], 1);
         var now = DateTimeOffset.UtcNow;
         await run.Record(new RunReport(runId, 1, RunReportKind.Started, now));
         await run.Record(new RunReport(runId, 1, RunReportKind.Progress, now, Step: 10, Loss: 3.1, TokensPerS: 900));
         await run.End(new RunReport(runId, 1, RunReportKind.Finished, now, Step: 40, Loss: 2.5, ValLoss: 2.7, TokensPerS: 1000,
             ModelGflopsPerS: 1.5, ExpertLoadMaxOverMean: 1.2, Checkpoint: "checkpoints/step-40"));
+        // Named and tagged after it finished: its knowledge entry follows.
+        await run.Name("tiny routing baseline", adaId);
+        await run.Untag(["sweep"], adaId);
 
         await lab.Client.GetGrain<IInsightGrain>(Guid.CreateVersion7()).Publish(
             new PublishInsight("Sigmoid routing converges", [new Evidence(EvidenceKind.Run, runId), new Evidence(EvidenceKind.Note, noteId)], IdeaId: routing), adaId);

@@ -33,6 +33,16 @@ public sealed class TrainingProtocolTests
             """{"event":"progress","step":11,"total_steps":12,"loss":"NaN","aux_loss":0,"lr":0,"grad_norm":"Infinity","tokens":1,"tokens_per_s":2,"model_gflops_per_s":3,"expert_load_max_over_mean":4,"expert_load_cv":5,"elapsed_s":6,"eta_s":7}"""
         },
         {
+            "progress with each MoE layer's expert load",
+            new ProgressEvent(20, 30, 2.5, 0, 0.001, 0.5, 81920, 1000, 0.5, 1.5, 0.2, 20, 10, null, [[0.5, 0.25, 0.25], [0.3333, 0.3333, 0.3334]]),
+            """{"event":"progress","step":20,"total_steps":30,"loss":2.5,"aux_loss":0,"lr":0.001,"grad_norm":0.5,"tokens":81920,"tokens_per_s":1000,"model_gflops_per_s":0.5,"expert_load_max_over_mean":1.5,"expert_load_cv":0.2,"elapsed_s":20,"eta_s":10,"expert_load":[[0.5,0.25,0.25],[0.3333,0.3333,0.3334]]}"""
+        },
+        {
+            "eval with each MoE layer's expert load",
+            new EvaluationEvent(20, 2.25, 81920, 21, 1.25, new Dictionary<string, double[]> { ["code"] = [1, 0] }, [[0.75, 0.25]]),
+            """{"event":"eval","step":20,"val_loss":2.25,"tokens":81920,"elapsed_s":21,"expert_load_max_over_mean":1.25,"expert_affinity":{"code":[1,0]},"expert_load":[[0.75,0.25]]}"""
+        },
+        {
             "eval",
             new EvaluationEvent(12, 2.5, 49152, 13.25, 1.5, new Dictionary<string, double[]> { ["code"] = [0.5, 0.25], ["prose's \"x\""] = [1] }),
             """{"event":"eval","step":12,"val_loss":2.5,"tokens":49152,"elapsed_s":13.25,"expert_load_max_over_mean":1.5,"expert_affinity":{"code":[0.5,0.25],"prose's \"x\"":[1]}}"""

@@ -107,7 +107,8 @@ public sealed class RunPlacementTests
             var sandbox = new TrainingSandbox(new WorkerOptions(), NullLogger.Instance);
             var order = new RunOrder(Guid.NewGuid(), 1, """{"preset":"tiny"}""", [1], Stop: false);
             var ended = new TaskCompletionSource<RunReport>();
-            using var process = TrainingProcess.Start(program, sandbox, order, order.Config, folder, placement, TimeSpan.FromSeconds(10), report =>
+            using var log = TrainingLog.Open(Path.Combine(root, "logs"), order.RunId, 1 << 20, out _);
+            using var process = TrainingProcess.Start(program, sandbox, order, order.Config, folder, placement, TimeSpan.FromSeconds(10), log, report =>
             {
                 if (report.EndsLease)
                 {

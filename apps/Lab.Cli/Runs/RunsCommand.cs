@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Lab.Cli.Client;
 using Lab.Client;
 using Lab.Contracts;
+using Lab.Contracts.Reading;
 using Lab.Contracts.Runs;
 using Spectre.Console;
 
@@ -18,7 +19,7 @@ public static class RunsCommand
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
     };
 
-    public static Command Create() => new("runs", "Put training runs for an idea on the shared pool, list them, follow them, cancel and resume them.")
+    public static Command Create() => new("runs", "Put training runs for an idea on the shared pool, list them, follow them, name and tag them, cancel and resume them.")
     {
         Submit(),
         List(),
@@ -30,6 +31,11 @@ public static class RunsCommand
             (lab, run, cancellationToken) => lab.ResumeRunAsync(run, cancellationToken),
             run => $"[green]Resumed[/] run {run.Id}: {Markup.Escape(run.History[^1].Detail)}"),
         Logs(),
+        Name(),
+        Tag("tag", "Put tags on a run (its submitter or a member of its idea's team), e.g. lab runs tag ID baseline sweep-lr.",
+            (lab, run, tags, cancellationToken) => lab.TagRunAsync(run, tags, cancellationToken)),
+        Tag("untag", "Take tags off a run (its submitter or a member of its idea's team).",
+            (lab, run, tags, cancellationToken) => lab.UntagRunAsync(run, tags, cancellationToken)),
     };
 
     private static Command Submit()
@@ -83,26 +89,91 @@ public static class RunsCommand
     {
         var idea = new Option<Guid?>("--idea") { Description = "Only runs for this idea." };
         var status = new Option<RunStatus?>("--status") { Description = "Only runs with this status: Queued, Placed, Running, Stopping, Finished, Failed or Cancelled." };
+        var tag = new Option<string?>("--tag") { Description = "Only runs carrying this tag." };
+        var text = new Option<string?>("--search", "-q") { Description = "Only runs whose name or idea's title holds this text, or that carry it as a tag." };
+        var sort = new Option<RunSort?>("--sort") { Description = "Sort by a column: Submitted (default), Name, Status, Step, Loss, ValLoss, DeviceTime, ModelDim, Layers, Experts, Steps, Data." };
+        var order = new Option<SortDirection?>("--order") { Description = "Asc or Desc (default: newest, largest first; names, data and losses from the lowest)." };
         var limit = new Option<int>("--limit") { Description = "How many runs to show (1 to 100).", DefaultValueFactory = _ => 50 };
         var json = ClientOutput.JsonOption();
-        var command = new Command("list", "Runs, newest first.") { idea, status, limit, json };
+        var command = new Command("list", "Runs, newest first (or sorted by a column), with their names, tags and what they train.") { idea, status, tag, text, sort, order, limit, json };
         var connection = ClientConnection.AddTo(command);
         command.SetAction((parse, cancellationToken) => connection.RunAsync(parse, async lab =>
         {
-            var page = await lab.ListRunsAsync(parse.GetValue(idea), parse.GetValue(status), limit: parse.GetValue(limit), cancellationToken: cancellationToken);
+            var filter = new RunQuery(parse.GetValue(idea), parse.GetValue(status), parse.GetValue(tag), parse.GetValue(text), parse.GetValue(sort), parse.GetValue(order));
+            var page = await lab.ListRunsAsync(filter, limit: parse.GetValue(limit), cancellationToken: cancellationToken);
             if (parse.GetValue(json))
             {
                 ClientOutput.Json(page);
                 return 0;
             }
-            var table = new Table().Border(TableBorder.Simple).AddColumns("Id", "Idea", "Status", "Step", "Loss", "Val loss", "Where", "Device time");
+            var table = new Table().Border(TableBorder.Simple).AddColumns("Id", "Name", "Tags", "Idea", "Status", "Model", "Step", "Loss", "Val loss", "Where", "Device time");
             foreach (var run in page.Items)
             {
-                table.AddRow(run.Id.ToString(), run.IdeaId.ToString()[..8], run.Status.ToString(), $"{run.Step}/{run.TotalSteps}",
-                    Number(run.Loss), Number(run.ValLoss), Markup.Escape(run.Node ?? ""), Duration(run.DeviceSeconds));
+                table.AddRow(run.Id.ToString(), Markup.Escape(run.Name ?? ""), Markup.Escape(string.Join(" ", run.Tags ?? [])), run.IdeaId.ToString()[..8], run.Status.ToString(),
+                    Markup.Escape(Model(run.Setup)), $"{run.Step}/{run.TotalSteps}", Number(run.Loss), Number(run.ValLoss), Markup.Escape(run.Node ?? ""), Duration(run.DeviceSeconds));
             }
             AnsiConsole.Write(table);
             AnsiConsole.MarkupLine($"[grey]{page.Items.Count} of {page.Total} runs[/]");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Name()
+    {
+        var id = new Argument<Guid>("id") { Description = "The run's id." };
+        var name = new Argument<string?>("name") { Description = "The run's new name (one line).", Arity = ArgumentArity.ZeroOrOne };
+        var clear = new Option<bool>("--clear") { Description = "Clear the run's name instead." };
+        var json = ClientOutput.JsonOption();
+        var command = new Command("name", "Name a run (its submitter or a member of its idea's team); the change is in its history.") { id, name, clear, json };
+        var connection = ClientConnection.AddTo(command);
+        command.SetAction((parse, cancellationToken) => connection.RunAsync(parse, async lab =>
+        {
+            var given = parse.GetValue(name);
+            if (parse.GetValue(clear) == !string.IsNullOrWhiteSpace(given))
+            {
+                ClientOutput.Error("Give the run a name, or --clear to clear its name (not both).");
+                return ClientConnection.Refused;
+            }
+            var run = await lab.NameRunAsync(parse.GetValue(id), parse.GetValue(clear) ? null : given, cancellationToken);
+            if (parse.GetValue(json))
+            {
+                ClientOutput.Json(run);
+                return 0;
+            }
+            AnsiConsole.MarkupLine(run.Name is null ? $"Run {run.Id} has no name now." : $"[green]Named[/] run {run.Id} \"{Markup.Escape(run.Name)}\"");
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>A command that puts tags on a run or takes them off, and says which it carries then.</summary>
+    private static Command Tag(string verb, string description, Func<LabClient, Guid, IReadOnlyList<string>, CancellationToken, Task<RunView>> act)
+    {
+        var id = new Argument<Guid>("id") { Description = "The run's id." };
+        var tags = new Argument<string[]>("tags") { Description = "One or more tags: letters, digits and - _ . : / + (kept in lower case).", Arity = ArgumentArity.OneOrMore };
+        var json = ClientOutput.JsonOption();
+        var command = new Command(verb, description) { id, tags, json };
+        var connection = ClientConnection.AddTo(command);
+        command.SetAction((parse, cancellationToken) => connection.RunAsync(parse, async lab =>
+        {
+            var asked = RunLabels.Tags(parse.GetValue(tags) ?? []);
+            var run = await act(lab, parse.GetValue(id), asked, cancellationToken);
+            if (parse.GetValue(json))
+            {
+                ClientOutput.Json(run);
+                return 0;
+            }
+            var carried = run.Tags ?? [];
+            // Tagging what it carries already, or untagging what it does not, changes nothing: say so, it may be a typo.
+            List<string> unchanged = verb == "tag" ? [] : asked.Where(t => !carried.Contains(t)).ToList();
+            foreach (var tag in unchanged)
+            {
+                AnsiConsole.MarkupLine($"[yellow]The run carried no tag {Markup.Escape(tag)}.[/]");
+            }
+            AnsiConsole.MarkupLine(carried.Count == 0
+                ? $"Run {run.Id} carries no tags."
+                : $"Run {run.Id} carries: {Markup.Escape(string.Join(" ", carried))}");
             return 0;
         }));
         return command;
@@ -122,7 +193,15 @@ public static class RunsCommand
                 ClientOutput.Json(run);
                 return 0;
             }
-            AnsiConsole.MarkupLine($"[bold]Run {run.Id}[/] for idea {run.IdeaId}");
+            AnsiConsole.MarkupLine($"[bold]Run {run.Id}[/]{(run.Name is null ? "" : $" \"{Markup.Escape(run.Name)}\"")} for idea {run.IdeaId}");
+            if (run.Tags is { Count: > 0 } carried)
+            {
+                AnsiConsole.WriteLine($"tags: {string.Join(" ", carried)}");
+            }
+            if (run.Setup is { } setup)
+            {
+                AnsiConsole.WriteLine($"trains: {Model(setup)}, {setup.Steps} steps of batch {setup.BatchSize}, learning rate {Number(setup.LearningRate)}, data {setup.Data}, seed {setup.Seed}");
+            }
             AnsiConsole.WriteLine($"{run.Status}: step {run.Step} of {run.TotalSteps}; {Describe(run)}");
             AnsiConsole.WriteLine($"loss {Number(run.Loss)}, validation loss {Number(run.ValLoss)}, {Number(run.TokensPerS)} tokens/s; checkpoint at step {run.CheckpointStep}");
             AnsiConsole.WriteLine($"device time {Duration(run.DeviceSeconds)} over {run.Attempts} placement(s), preempted {run.Preemptions} time(s)");
@@ -161,27 +240,35 @@ public static class RunsCommand
     {
         var id = new Argument<Guid>("id") { Description = "The run's id." };
         var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing as the run goes, until it is over." };
-        var json = new Option<bool>("--json") { Description = "One JSON object per line (history entries and progress), for scripts." };
-        var command = new Command("logs", "A run's history and progress; with --follow, live until it is over.") { id, follow, json };
+        var json = new Option<bool>("--json") { Description = "One JSON object per line (history entries, and every progress and evaluation line with all its figures), for scripts." };
+        var command = new Command("logs", "A run's history and every line of its progress (loss, learning rate, gradient norm, tokens/s, expert load per layer, validation loss, expert affinity); with --follow, live until it is over.")
+        {
+            id, follow, json,
+        };
         var connection = ClientConnection.AddTo(command);
         command.SetAction((parse, cancellationToken) => connection.RunAsync(parse, async lab =>
         {
             var print = parse.GetValue(json) ? (Action<RunLogLine>)PrintJson : PrintText;
             var run = await lab.GetRunAsync(parse.GetValue(id), cancellationToken);
-            var shown = PrintNewHistory(run, 0, print);
-            if (run.Status == RunStatus.Running)
+            // What is stored up to the run as read: its history and its progress lines, in the order they happened.
+            var stored = await lab.ReadRunMetricsAsync(run.Id, follow: false, cancellationToken: cancellationToken)
+                .Where(l => l.Event == "progress" && l.Seq <= run.Version).ToListAsync(cancellationToken);
+            var history = run.History.Select(h => (h.At, Line: new RunLogLine(h.At, h.Event, h.Detail)));
+            var progress = stored.Select(l => (l.At, Line: Progress(l, run.TotalSteps)));
+            foreach (var (_, line) in history.Concat(progress).OrderBy(l => l.At))
             {
-                print(new RunLogLine(DateTimeOffset.UtcNow, "progress", null, run.Step, run.TotalSteps, run.Loss, run.ValLoss, run.TokensPerS));
+                print(line);
             }
+            var shown = run.History.Count;
             if (parse.GetValue(follow) && !run.IsOver)
             {
                 // The run's metrics stream from just after what was printed (it ends with the line that ends the run):
-                // progress as it comes; any other line means the history has a new entry, which the run tells in words.
+                // each progress and evaluation line as it comes; any other line means the history has a new entry, which the run tells in words.
                 await foreach (var line in lab.FollowRunMetricsAsync(run.Id, after: run.Version, cancellationToken))
                 {
                     if (line.Event == "progress")
                     {
-                        print(new RunLogLine(line.At, "progress", null, line.Step, run.TotalSteps, line.Loss, line.ValLoss, line.TokensPerS));
+                        print(Progress(line, run.TotalSteps));
                         continue;
                     }
                     run = await lab.GetRunAsync(run.Id, cancellationToken);
@@ -203,18 +290,70 @@ public static class RunsCommand
         return Math.Max(shown, run.History.Count);
     }
 
-    /// <summary>One line of <c>lab runs logs</c>: an entry of the run's history, or where its training stands.</summary>
+    private static RunLogLine Progress(RunMetricsLine line, int totalSteps) => new(line.At, "progress", null, line.Step, totalSteps, line.Loss, line.ValLoss,
+        line.TokensPerS, line.ValLoss is null ? "train" : "eval", line.LearningRate, line.GradNorm, line.AuxLoss, line.MtpLoss, line.ModelGflopsPerS,
+        line.ExpertLoadMaxOverMean, line.ExpertLoadCv, line.Tokens, line.ExpertLoad, line.ExpertAffinity);
+
+    /// <summary>
+    /// One line of <c>lab runs logs</c>: an entry of the run's history, or a line of its progress (<paramref name="Kind"/>
+    /// <c>train</c>: its training figures at a logged step; <c>eval</c>: its validation loss and expert affinity).
+    /// </summary>
     private sealed record RunLogLine(DateTimeOffset At, string Event, string? Detail, int? Step = null, int? TotalSteps = null,
-        double? Loss = null, double? ValLoss = null, double? TokensPerS = null);
+        double? Loss = null, double? ValLoss = null, double? TokensPerS = null, string? Kind = null, double? LearningRate = null, double? GradNorm = null,
+        double? AuxLoss = null, double? MtpLoss = null, double? ModelGflopsPerS = null, double? ExpertLoadMaxOverMean = null, double? ExpertLoadCv = null,
+        long? Tokens = null, IReadOnlyList<IReadOnlyList<double>>? ExpertLoad = null, IReadOnlyDictionary<string, IReadOnlyList<double>>? ExpertAffinity = null);
 
     private static void PrintText(RunLogLine line)
     {
-        if (line.Step is { } step)
+        if (line.Step is not { } step)
         {
-            AnsiConsole.WriteLine($"step {step}/{line.TotalSteps}  loss {Number(line.Loss)}  val {Number(line.ValLoss)}  {Number(line.TokensPerS)} tokens/s");
+            AnsiConsole.MarkupLine($"[grey]{ClientOutput.When(line.At)}[/] [bold]{Markup.Escape(line.Event)}[/] {Markup.Escape(line.Detail ?? "")}");
             return;
         }
-        AnsiConsole.MarkupLine($"[grey]{ClientOutput.When(line.At)}[/] [bold]{Markup.Escape(line.Event)}[/] {Markup.Escape(line.Detail ?? "")}");
+        var text = new System.Text.StringBuilder($"step {step}/{line.TotalSteps}");
+        if (line.Kind == "eval")
+        {
+            text.Append($"  validation loss {Number(line.ValLoss)}");
+            if (line.ExpertAffinity is { Count: > 0 } affinity)
+            {
+                // Each domain's favourite expert in the last MoE layer and its share of the domain's tokens: specialisation at a glance.
+                text.Append("  affinity ").AppendJoin(", ", affinity.Select(a => a.Value.Count == 0 ? a.Key
+                    : FormattableString.Invariant($"{a.Key} e{IndexOfMax(a.Value)} {a.Value.Max():P0}")));
+            }
+        }
+        else
+        {
+            text.Append($"  loss {Number(line.Loss)}");
+            Figure(text, "lr", line.LearningRate, "0.######");
+            Figure(text, "grad norm", line.GradNorm, "0.###");
+            Figure(text, "aux", line.AuxLoss, "0.####");
+            Figure(text, "mtp", line.MtpLoss, "0.###");
+            text.Append($"  {Number(line.TokensPerS)} tokens/s");
+            Figure(text, "expert load max/mean", line.ExpertLoadMaxOverMean, "0.00");
+            if (line.ExpertLoad is { Count: > 0 } layers)
+            {
+                text.Append(" (per layer ").AppendJoin(" ", layers.Select(l => l.Count == 0 ? "-" : (l.Max() * l.Count).ToString("0.00", CultureInfo.InvariantCulture))).Append(')');
+            }
+        }
+        AnsiConsole.WriteLine(text.ToString());
+    }
+
+    private static void Figure(System.Text.StringBuilder text, string name, double? value, string format)
+    {
+        if (value is { } v)
+        {
+            text.Append("  ").Append(name).Append(' ').Append(v.ToString(format, CultureInfo.InvariantCulture));
+        }
+    }
+
+    private static int IndexOfMax(IReadOnlyList<double> values)
+    {
+        var best = 0;
+        for (var i = 1; i < values.Count; i++)
+        {
+            best = values[i] > values[best] ? i : best;
+        }
+        return best;
     }
 
     private static void PrintJson(RunLogLine line) => Console.Out.WriteLine(JsonSerializer.Serialize(line, JsonLines));
@@ -225,6 +364,11 @@ public static class RunsCommand
         RunStatus.Placed or RunStatus.Running or RunStatus.Stopping => $"on {run.Node}, devices {string.Join(",", run.DeviceIndexes)}",
         _ => run.Status.ToString().ToLowerInvariant(),
     };
+
+    /// <summary>What a run trains, in a few words: "tiny moe d64x2, 8 experts top-2 + 1 shared".</summary>
+    internal static string Model(RunSetup? setup) => setup is null ? "" : string.Create(CultureInfo.InvariantCulture,
+        $"{(setup.Preset is null ? "" : setup.Preset + " ")}{setup.FeedForward} d{setup.ModelDim}x{setup.Layers}") +
+        (setup.FeedForward == "moe" ? $", {setup.RoutedExperts} experts top-{setup.TopK} + {setup.SharedExperts} shared" : "");
 
     internal static string Number(double? value) => value?.ToString("0.###", CultureInfo.InvariantCulture) ?? "-";
 

@@ -89,7 +89,8 @@ public sealed record RunReport(
     [property: Id(9)] double? ModelGflopsPerS = null,
     [property: Id(10)] double? ExpertLoadMaxOverMean = null,
     [property: Id(11)] string? Checkpoint = null,
-    [property: Id(12)] string? Message = null)
+    [property: Id(12)] string? Message = null,
+    [property: Id(13)] TrainingFigures? Figures = null)
 {
     public bool EndsLease => Kind is RunReportKind.Finished or RunReportKind.Stopped or RunReportKind.Failed or RunReportKind.Crashed;
 }

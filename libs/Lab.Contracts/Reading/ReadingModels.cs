@@ -48,9 +48,30 @@ public sealed record ResearcherOverview(ResearcherView Researcher, IReadOnlyList
     IReadOnlyList<IdeaRef> Proposed, IReadOnlyList<IdeaRef> InvitedTo);
 
 /// <summary>
-/// One line of a run's metrics stream (<c>runs/{id}/metrics</c>, NDJSON): a point of its curve, a checkpoint, or where
-/// it stands. <paramref name="Seq"/> is the line's place in the run's history: a reader that lost the stream asks for
-/// <c>?after=</c> the last one it read and continues from there.
+/// One line of a run's metrics stream (<c>runs/{id}/metrics</c>, NDJSON): a point of its curve (<c>progress</c>: a
+/// training line of <c>lab train</c> with its loss, or an evaluation line with its validation loss), a checkpoint, or
+/// where it stands. <paramref name="Seq"/> is the line's place in the run's history: a reader that lost the stream asks
+/// for <c>?after=</c> the last one it read and continues from there. The figures after <paramref name="Seq"/> are those
+/// of <see cref="Runs.TrainingFigures"/>, present when the line has them.
 /// </summary>
 public sealed record RunMetricsLine(string Event, DateTimeOffset At, int? Step = null, double? Loss = null, double? ValLoss = null,
-    double? TokensPerS = null, double? ExpertLoadMaxOverMean = null, RunStatus? Status = null, string? Detail = null, long? Seq = null);
+    double? TokensPerS = null, double? ExpertLoadMaxOverMean = null, RunStatus? Status = null, string? Detail = null, long? Seq = null,
+    double? AuxLoss = null, double? MtpLoss = null, double? LearningRate = null, double? GradNorm = null, double? ModelGflopsPerS = null,
+    double? ExpertLoadCv = null, long? Tokens = null, double? ElapsedS = null, IReadOnlyList<IReadOnlyList<double>>? ExpertLoad = null,
+    IReadOnlyDictionary<string, IReadOnlyList<double>>? ExpertAffinity = null)
+{
+    /// <summary>The line with <paramref name="figures"/> filled in (none when null).</summary>
+    public RunMetricsLine With(Runs.TrainingFigures? figures) => figures is null ? this : this with
+    {
+        AuxLoss = figures.AuxLoss,
+        MtpLoss = figures.MtpLoss,
+        LearningRate = figures.LearningRate,
+        GradNorm = figures.GradNorm,
+        ModelGflopsPerS = figures.ModelGflopsPerS,
+        ExpertLoadCv = figures.ExpertLoadCv,
+        Tokens = figures.Tokens,
+        ElapsedS = figures.ElapsedS,
+        ExpertLoad = figures.ExpertLoad,
+        ExpertAffinity = figures.ExpertAffinity,
+    };
+}

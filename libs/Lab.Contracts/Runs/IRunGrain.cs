@@ -26,6 +26,13 @@ public interface IRunGrain : IGrainWithGuidKey
     [Alias("record")]
     Task<RunView> Record(RunReport report);
 
+    /// <summary>
+    /// Records what the worker said about the current attempt since its last heartbeat, in order, in one write: every
+    /// progress and evaluation line it forwarded (within <see cref="LabBounds.MaxMetricsLinesPerRun"/>), checkpoints and starts.
+    /// </summary>
+    [Alias("record-all")]
+    Task<RunView> RecordAll(IReadOnlyList<RunReport> reports);
+
     [Alias("preempt")]
     Task<RunView> Preempt(string node);
 
@@ -48,4 +55,16 @@ public interface IRunGrain : IGrainWithGuidKey
     /// <summary>Puts a cancelled run back in the queue, to continue from its last checkpoint: only its submitter may.</summary>
     [Alias("reopen")]
     Task<RunView> Reopen(Guid by);
+
+    /// <summary>Names the run (null or blank clears its name): only the submitter or a member of the idea's team may, whatever the run's status.</summary>
+    [Alias("name")]
+    Task<RunView> Name(string? name, Guid by);
+
+    /// <summary>Puts tags on the run (those it carries already are left as they are): the same members as <see cref="Name"/>.</summary>
+    [Alias("tag")]
+    Task<RunView> Tag(IReadOnlyList<string> tags, Guid by);
+
+    /// <summary>Takes tags off the run (those it does not carry are ignored): the same members as <see cref="Name"/>.</summary>
+    [Alias("untag")]
+    Task<RunView> Untag(IReadOnlyList<string> tags, Guid by);
 }

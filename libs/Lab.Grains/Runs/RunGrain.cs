@@ -4,6 +4,7 @@ using Lab.Contracts.Pool;
 using Lab.Contracts.Runs;
 using Lab.Knowledge.Runs;
 using Marten;
+using Microsoft.Extensions.Options;
 
 namespace Lab.Grains.Runs;
 
@@ -13,7 +14,8 @@ namespace Lab.Grains.Runs;
 /// heartbeat router brings it its worker's other reports (started, progress, checkpoints) straight, not through the pool.
 /// It records only what is consistent with where the run is (a late report of an earlier placement changes nothing). A finished run's knowledge entry is projected from its events.
 /// </summary>
-public sealed class RunGrain(IDocumentStore store, TimeProvider clock, IGrainFactory grains) : EventSourcedGrain<RunSummary>(store, "run"), IRunGrain
+public sealed class RunGrain(IDocumentStore store, TimeProvider clock, IGrainFactory grains, IOptions<LabBounds> bounds)
+    : EventSourcedGrain<RunSummary>(store, "run"), IRunGrain
 {
     public async Task<RunView> Submit(SubmitRun run, Guid submittedBy)
     {
@@ -41,24 +43,56 @@ public sealed class RunGrain(IDocumentStore store, TimeProvider clock, IGrainFac
         return AppendAsync(new RunPlaced(Id, node, [.. deviceIndexes], attempt, clock.GetUtcNow()));
     }
 
-    public Task<RunView> Record(RunReport report)
+    public Task<RunView> Record(RunReport report) => RecordAll([report]);
+
+    public async Task<RunView> RecordAll(IReadOnlyList<RunReport> reports)
     {
         var run = Existing;
-        if (!IsCurrent(run, report))
-        {
-            return Task.FromResult(run.ToView(clock.GetUtcNow()));
-        }
         var now = clock.GetUtcNow();
-        return report.Kind switch
+        var changes = new List<ILabEvent>();
+        var seen = new Recorded(run.Status, run.CheckpointStep, run.MetricsLines, run.LastTrainLineStep, run.LastEvalLineStep);
+        foreach (var report in reports.Where(r => IsCurrent(run, r)))
         {
-            RunReportKind.Started when run.Status == RunStatus.Placed => AppendAsync(report.Resumed
-                ? new RunResumed(Id, report.Attempt, report.Step, now)
-                : new RunStarted(Id, report.Attempt, now)),
-            RunReportKind.Progress when report.Step >= run.Step || report.ValLoss is not null =>
-                AppendAsync(new RunProgressed(Id, report.Step, Finite(report.Loss), Finite(report.ValLoss), Finite(report.TokensPerS), Finite(report.ExpertLoadMaxOverMean), now)),
-            RunReportKind.Checkpointed when report.Checkpoint is not null && report.Step > run.CheckpointStep =>
-                AppendAsync(new RunCheckpointed(Id, report.Step, report.Checkpoint, now)),
-            _ => Task.FromResult(run.ToView(clock.GetUtcNow())),
+            if (Decide(run, seen, report, now) is { } change)
+            {
+                changes.Add(change);
+                seen = seen.After(change);
+            }
+        }
+        return changes.Count == 0 ? run.ToView(now) : await AppendAsync([.. changes]);
+    }
+
+    /// <summary>What one report adds to the run, given what the run (with the reports before it) holds; null for nothing.</summary>
+    private IRunEvent? Decide(RunSummary run, Recorded seen, RunReport report, DateTimeOffset now)
+    {
+        switch (report.Kind)
+        {
+            case RunReportKind.Started when seen.Status == RunStatus.Placed:
+                return report.Resumed ? new RunResumed(Id, report.Attempt, report.Step, now) : new RunStarted(Id, report.Attempt, now);
+            case RunReportKind.Progress:
+                var evaluation = report.ValLoss is not null;
+                var bound = bounds.Value.MaxMetricsLinesPerRun;
+                return RunMetricsBound.Keeps(evaluation, report.Step, run.TotalSteps, seen.MetricsLines, evaluation ? seen.LastEvalStep : seen.LastTrainStep, bound)
+                    ? new RunProgressed(Id, report.Step, Finite(report.Loss), Finite(report.ValLoss), Finite(report.TokensPerS), Finite(report.ExpertLoadMaxOverMean),
+                        now, report.Figures?.Bounded())
+                    : null;
+            case RunReportKind.Checkpointed when report.Checkpoint is not null && report.Step > seen.CheckpointStep:
+                return new RunCheckpointed(Id, report.Step, report.Checkpoint, now);
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>What a batch of reports has changed so far, for deciding the next one.</summary>
+    private sealed record Recorded(RunStatus Status, int CheckpointStep, int MetricsLines, int LastTrainStep, int LastEvalStep)
+    {
+        public Recorded After(IRunEvent change) => change switch
+        {
+            RunStarted or RunResumed => this with { Status = RunStatus.Running },
+            RunProgressed { ValLoss: not null } p => this with { MetricsLines = MetricsLines + 1, LastEvalStep = p.Step },
+            RunProgressed p => this with { MetricsLines = MetricsLines + 1, LastTrainStep = p.Step },
+            RunCheckpointed c => this with { CheckpointStep = c.Step },
+            _ => this,
         };
     }
 
@@ -133,14 +167,7 @@ public sealed class RunGrain(IDocumentStore store, TimeProvider clock, IGrainFac
     public async Task<RunView> Cancel(Guid by)
     {
         var run = Existing;
-        if (run.SubmittedBy != by)
-        {
-            var idea = await grains.GetGrain<IIdeaGrain>(run.IdeaId).Get();
-            if (idea is null || !idea.Members.Contains(by))
-            {
-                throw new LabRefusedException("Only the member who submitted a run or a member of its idea's team can cancel it.", LabRefusal.Forbidden);
-            }
-        }
+        await EnsureMayActAsync(run, by, "cancel it");
         if (RunRules.IsOver(run.Status))
         {
             throw new LabRefusedException($"The run is already {run.Status.ToString().ToLowerInvariant()}.", LabRefusal.Conflict);
@@ -164,6 +191,56 @@ public sealed class RunGrain(IDocumentStore store, TimeProvider clock, IGrainFac
             throw new LabRefusedException("The run is still checkpointing and stopping; resume it once it has stopped.", LabRefusal.Conflict);
         }
         return AppendAsync(new RunReopened(Id, by, run.CheckpointStep, clock.GetUtcNow()));
+    }
+
+    public async Task<RunView> Name(string? name, Guid by)
+    {
+        Refusals.ThrowIfAny(RunLabels.ValidateName(name, bounds.Value));
+        var run = Existing;
+        await EnsureMayActAsync(run, by, "name it");
+        var kept = RunLabels.Name(name);
+        return kept == run.Name
+            ? run.ToView(clock.GetUtcNow())
+            : await AppendAsync(new RunNamed(Id, kept, run.Name, by, clock.GetUtcNow()));
+    }
+
+    public async Task<RunView> Tag(IReadOnlyList<string> tags, Guid by)
+    {
+        var run = Existing;
+        Refusals.ThrowIfAny(RunLabels.ValidateTags(tags, run.Tags, bounds.Value));
+        await EnsureMayActAsync(run, by, "tag it");
+        var added = RunLabels.Tags(tags).Except(run.Tags, StringComparer.Ordinal).ToList();
+        return added.Count == 0
+            ? run.ToView(clock.GetUtcNow())
+            : await AppendAsync(new RunTagged(Id, added, by, clock.GetUtcNow()));
+    }
+
+    public async Task<RunView> Untag(IReadOnlyList<string> tags, Guid by)
+    {
+        Refusals.ThrowIfAny(RunLabels.ValidateUntag(tags, bounds.Value));
+        var run = Existing;
+        await EnsureMayActAsync(run, by, "take its tags off");
+        var removed = RunLabels.Tags(tags).Intersect(run.Tags, StringComparer.Ordinal).ToList();
+        return removed.Count == 0
+            ? run.ToView(clock.GetUtcNow())
+            : await AppendAsync(new RunUntagged(Id, removed, by, clock.GetUtcNow()));
+    }
+
+    /// <summary>
+    /// Refuses <paramref name="by"/> unless they may act on the run: its submitter, or a member of its idea's team (the
+    /// people the run is for). Everyone else reads it and may run their own.
+    /// </summary>
+    private async Task EnsureMayActAsync(RunSummary run, Guid by, string act)
+    {
+        if (run.SubmittedBy == by)
+        {
+            return;
+        }
+        var idea = await grains.GetGrain<IIdeaGrain>(run.IdeaId).Get();
+        if (idea is null || !idea.Members.Contains(by))
+        {
+            throw new LabRefusedException($"Only the member who submitted a run or a member of its idea's team can {act}.", LabRefusal.Forbidden);
+        }
     }
 
     private RunLeaseReleased Release(RunSummary run)

@@ -55,6 +55,9 @@ public sealed class Trainer : IDisposable
     private string _lastCheckpoint = "";
     private ExpertLoadStats _lastLoad = ExpertLoadStats.Balanced;
 
+    /// <summary>Tokens each routed expert of each MoE layer took since the last progress line (the heatmap's cells).</summary>
+    private long[][] _windowLoad = [];
+
     private Trainer(RunConfig config, TokenCorpus corpus, CheckpointStore store, Action<TrainingEvent> report, int threads, DevicePlacement placement, string? resumedFrom)
     {
         _config = config;
@@ -207,8 +210,9 @@ public sealed class Trainer : IDisposable
                 var tokensPerSecond = window.TokensPerSecond;
                 _report(new ProgressEvent(_step, total, result.Loss, result.AuxLoss, result.LearningRate, result.GradNorm,
                     _tokens, tokensPerSecond, FlopsPerToken * tokensPerSecond / 1e9, result.Load.MaxOverMean, result.Load.Cv,
-                    Elapsed(wall), window.SecondsPerStep * (total - _step), result.MtpLoss, PerDevice: DeviceFigures()));
+                    Elapsed(wall), window.SecondsPerStep * (total - _step), result.MtpLoss, ExpertLoadStats.Shares(_windowLoad), DeviceFigures()));
                 window = new ThroughputWindow();
+                _windowLoad = [];
             }
             if (_step % _config.Training.EvalEvery == 0 && _step < total)
             {
@@ -303,10 +307,27 @@ public sealed class Trainer : IDisposable
             replica.CopyFromSource();
         }
         _lastLoad = loads.Length > 0 ? ExpertLoadStats.From(loads) : ExpertLoadStats.Balanced;
+        AddToWindow(loads.AsSpan(0, _model.MoeLayers.Count));
         var tokens = (long)training.GradientAccumulation * training.TokensPerMicroBatch(_config.Model.ContextLength);
         _tokens += tokens;
         _lastLoss = loss;
         return new StepResult(loss, aux, mtp, gradNorm, lr, _lastLoad, tokens, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Adds a step's load of the model's MoE layers (the prediction modules' come after them and are left out).</summary>
+    private void AddToWindow(ReadOnlySpan<long[]> loads)
+    {
+        if (_windowLoad.Length != loads.Length)
+        {
+            _windowLoad = [.. loads.ToArray().Select(l => new long[l.Length])];
+        }
+        for (var layer = 0; layer < loads.Length; layer++)
+        {
+            for (var expert = 0; expert < loads[layer].Length; expert++)
+            {
+                _windowLoad[layer][expert] += loads[layer][expert];
+            }
+        }
     }
 
     /// <summary>A replica's part of one micro-batch's losses, each already weighted by its share of the rows.</summary>
@@ -396,7 +417,8 @@ public sealed class Trainer : IDisposable
     private double Evaluate(Stopwatch wall)
     {
         var evaluation = _evaluator.Run();
-        _report(new EvaluationEvent(_step, evaluation.ValLoss, _tokens, Elapsed(wall), evaluation.Load.MaxOverMean, evaluation.ExpertAffinity));
+        _report(new EvaluationEvent(_step, evaluation.ValLoss, _tokens, Elapsed(wall), evaluation.Load.MaxOverMean, evaluation.ExpertAffinity,
+            evaluation.LayerShares));
         return evaluation.ValLoss;
     }
 
