@@ -1,6 +1,8 @@
 using Lab.Contracts;
 using Lab.Contracts.Pool;
 using Lab.Contracts.Runs;
+using Lab.Training;
+using Lab.Training.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace Lab.Worker;
@@ -9,7 +11,7 @@ namespace Lab.Worker;
 /// The training processes of this node, kept in line with what the pool wants (the orders in each heartbeat's answer),
 /// and the reports they produced that the pool has not yet acknowledged.
 /// </summary>
-public sealed partial class RunSupervisor(IOptions<WorkerOptions> options, RunData data, ILogger<RunSupervisor> logger) : IDisposable
+public sealed partial class RunSupervisor(IOptions<WorkerOptions> options, RunData data, NodeIdentity node, ILogger<RunSupervisor> logger) : IDisposable
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<Guid, TrainingProcess> _processes = [];
@@ -32,6 +34,15 @@ public sealed partial class RunSupervisor(IOptions<WorkerOptions> options, RunDa
             {
                 return _processes.Count;
             }
+        }
+    }
+
+    /// <summary>The training processes running now.</summary>
+    public IReadOnlyList<TrainingProcess> Processes()
+    {
+        lock (_lock)
+        {
+            return [.. _processes.Values];
         }
     }
 
@@ -168,6 +179,17 @@ public sealed partial class RunSupervisor(IOptions<WorkerOptions> options, RunDa
         {
             return; // its data is on its way; the next heartbeat starts it
         }
+        RunPlacement placement;
+        try
+        {
+            placement = RunPlacement.For(order.DeviceIndexes, node.Machine, Environment.GetEnvironmentVariable(CudaVisibility.Variable),
+                RunConfig.FromJson(config, "config").Training.Threads);
+        }
+        catch (Exception e) when (e is ArgumentException or ConfigException)
+        {
+            EndWithoutProcess(order, RunReportKind.Failed, $"It cannot be placed on this node: {e.Message}");
+            return;
+        }
         var log = TrainingLog.Open(CheckpointRoot, order.RunId, options.Value.TrainingLogMaxBytes, out var logProblem);
         if (logProblem is not null)
         {
@@ -175,9 +197,9 @@ public sealed partial class RunSupervisor(IOptions<WorkerOptions> options, RunDa
         }
         try
         {
-            var process = TrainingProcess.Start(_program, _sandbox, order, config, folder, options.Value.StopTimeout, log, Receive);
+            var process = TrainingProcess.Start(_program, _sandbox, order, config, folder, placement, options.Value.StopTimeout, log, Receive);
             _processes[order.RunId] = process;
-            LogStarted(order.RunId, order.Attempt, process.ProcessId);
+            LogStarted(order.RunId, order.Attempt, process.ProcessId, string.Join(", ", placement.DeviceIds));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
         {
@@ -220,8 +242,8 @@ public sealed partial class RunSupervisor(IOptions<WorkerOptions> options, RunDa
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Run {Run} (attempt {Attempt}) started as process {Pid}")]
-    private partial void LogStarted(Guid run, int attempt, int pid);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {Run} (attempt {Attempt}) started as process {Pid} on {Devices}")]
+    private partial void LogStarted(Guid run, int attempt, int pid, string devices);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {Run} (attempt {Attempt}) ended: {Kind} {Message}")]
     private partial void LogEnded(Guid run, int attempt, RunReportKind kind, string? message);

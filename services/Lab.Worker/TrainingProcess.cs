@@ -31,9 +31,10 @@ public sealed partial class TrainingProcess : IDisposable
     private string? _lastCheckpoint;
     private volatile bool _stopRequested;
 
-    private TrainingProcess(RunOrder order, Process process, Action<RunReport> report, TimeSpan stopTimeout, string folder, TrainingLog log)
+    private TrainingProcess(RunOrder order, RunPlacement placement, Process process, Action<RunReport> report, TimeSpan stopTimeout, string folder, TrainingLog log)
     {
         Order = order;
+        Placement = placement;
         _process = process;
         _report = report;
         _stopTimeout = stopTimeout;
@@ -43,24 +44,47 @@ public sealed partial class TrainingProcess : IDisposable
 
     public RunOrder Order { get; }
 
+    /// <summary>The devices it trains on.</summary>
+    public RunPlacement Placement { get; }
+
+    /// <summary>Its replicas' figures in its last progress line (per device); null before the first.</summary>
+    public IReadOnlyList<DeviceFigures>? LastPerDevice { get; private set; }
+
+    /// <summary>The training process' resident memory now; null once it has exited.</summary>
+    public long? MemoryBytes
+    {
+        get
+        {
+            try
+            {
+                _process.Refresh();
+                return _process.HasExited ? null : _process.WorkingSet64;
+            }
+            catch (InvalidOperationException)
+            {
+                return null;
+            }
+        }
+    }
+
     /// <summary>Completes when the process has exited and its end was reported.</summary>
     public Task Completion { get; private set; } = Task.CompletedTask;
 
     public int ProcessId => _process.Id;
 
     /// <summary>
-    /// Starts the run in <paramref name="folder"/> (its configuration, data and checkpoints) inside the sandbox, resuming
-    /// when a checkpoint is there.
+    /// Starts the run in <paramref name="folder"/> (its configuration, data and checkpoints) inside the sandbox, on the
+    /// devices of its <paramref name="placement"/>, resuming when a checkpoint is there.
     /// </summary>
-    public static TrainingProcess Start(TrainingProgram program, TrainingSandbox sandbox, RunOrder order, string configuration, string folder, TimeSpan stopTimeout,
-        TrainingLog log, Action<RunReport> report)
+    public static TrainingProcess Start(TrainingProgram program, TrainingSandbox sandbox, RunOrder order, string configuration, string folder, RunPlacement placement,
+        TimeSpan stopTimeout, TrainingLog log, Action<RunReport> report)
     {
         Directory.CreateDirectory(folder);
         RunFolderLock.EndLeftover(folder);
         var config = Path.Combine(folder, "config.json");
         File.WriteAllText(config, configuration);
         // The worker holds the run's standard input open: if the worker dies, the pipe closes and the run checkpoints and stops.
-        List<string> arguments = ["train", "--config", config, "--out", folder, "--json", "--stop-when-input-ends"];
+        List<string> arguments = ["train", "--config", config, "--out", folder, "--json", "--stop-when-input-ends", .. placement.Arguments];
         // The engine keeps its checkpoints in <out>/checkpoints; resuming with none there would be refused.
         var checkpoints = Path.Combine(folder, "checkpoints");
         if (Directory.Exists(checkpoints) && new CheckpointStore(checkpoints).List().Count > 0)
@@ -68,8 +92,13 @@ public sealed partial class TrainingProcess : IDisposable
             arguments.Add("--resume");
         }
         sandbox.PrepareFolder(order.RunId, folder);
-        var process = new Process { StartInfo = sandbox.Wrap(program.StartInfo(arguments), order.RunId, folder), EnableRaisingEvents = true };
-        var training = new TrainingProcess(order, process, report, stopTimeout, folder, log);
+        var start = program.StartInfo(arguments);
+        foreach (var (name, value) in placement.Environment)
+        {
+            start.Environment[name] = value;
+        }
+        var process = new Process { StartInfo = sandbox.Wrap(start, order.RunId, folder, placement.MemoryShare), EnableRaisingEvents = true };
+        var training = new TrainingProcess(order, placement, process, report, stopTimeout, folder, log);
         process.ErrorDataReceived += (_, e) => training.KeepError(e.Data);
         log.Write($"# placement {order.Attempt} starts at {DateTimeOffset.UtcNow:O}{(arguments.Contains("--resume") ? ", resuming from its last checkpoint" : "")}");
         process.Start();
@@ -169,6 +198,7 @@ public sealed partial class TrainingProcess : IDisposable
                 break;
             case ProgressEvent progress:
                 _lastStep = progress.Step;
+                LastPerDevice = progress.PerDevice ?? LastPerDevice;
                 // Every line, all its figures: the run's metrics keep them (within the lab's bound) and its page charts them.
                 _report(Report(RunReportKind.Progress, now) with
                 {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Lab.Training.Configuration;
 using Lab.Training.Protocol;
 
@@ -104,6 +105,27 @@ public sealed class TrainingProtocolTests
         Assert.True(TrainingProtocol.Reads(old.Protocol));
         Assert.False(TrainingProtocol.Reads(TrainingProtocol.Version + 1));
         Assert.False(TrainingProtocol.Reads(0));
+    }
+
+    [Fact]
+    public void The_started_line_lists_the_runs_devices_and_progress_lines_each_devices_figures()
+    {
+        var started = new StartedEvent(0, 2, false, null, 1, 1, 256, "byte", 10, 10, "cuda:0", 8, "grouped", 1, Config, ["cuda:2", "cuda:3"]);
+        var progress = new ProgressEvent(3, 9, 2.5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            PerDevice: [new DeviceFigures("cuda:2", 1200, 4L << 30, 0.9), new DeviceFigures("cpu:1", 300)]);
+
+        var startedLine = JsonNode.Parse(started.ToJson())!;
+        var progressLine = JsonNode.Parse(progress.ToJson())!;
+
+        Assert.Equal(["cuda:2", "cuda:3"], startedLine["devices"]!.AsArray().Select(d => (string)d!));
+        Assert.Equal("""[{"id":"cuda:2","tokens_per_s":1200,"memory_bytes":4294967296,"utilization":0.9},{"id":"cpu:1","tokens_per_s":300}]""",
+            progressLine["per_device"]!.ToJsonString());
+        Assert.Equal(["cuda:2", "cuda:3"], Assert.IsType<StartedEvent>(TrainingProtocol.Read(started.ToJson())).Devices);
+        Assert.Equal(progress.PerDevice, Assert.IsType<ProgressEvent>(TrainingProtocol.Read(progress.ToJson())).PerDevice);
+        // Lines of an engine from before: no devices.
+        var older = new StartedEvent(0, 2, false, null, 1, 1, 256, "byte", 10, 10, "cpu", 1, "grouped", 1, Config);
+        Assert.Null(JsonNode.Parse(older.ToJson())!["devices"]);
+        Assert.Null(Assert.IsType<StartedEvent>(TrainingProtocol.Read(older.ToJson())).Devices);
     }
 
     [Fact]
