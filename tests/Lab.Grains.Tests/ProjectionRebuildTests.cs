@@ -26,6 +26,7 @@ public sealed class ProjectionRebuildTests(GrainClusterFixture lab)
         Assert.Contains(typeof(RunEntry), documents);
         Assert.Contains(typeof(AccessToken), documents);
         Assert.Contains(typeof(IdeaLink), documents);
+        Assert.Contains(typeof(IdeaActivity), documents);
         var inline = await ReadAsync(documents);
         Assert.All(documents, type => Assert.NotEmpty(inline[type]));
 
@@ -44,7 +45,7 @@ public sealed class ProjectionRebuildTests(GrainClusterFixture lab)
         {
             await daemon.RebuildProjectionAsync(projection, CancellationToken.None);
         }
-        Assert.Equal(10, projections.Count);
+        Assert.Equal(11, projections.Count);
         var rebuilt = await ReadAsync(documents);
 
         foreach (var type in documents)

@@ -132,10 +132,10 @@ public sealed class RunGrain(IDocumentStore store, TimeProvider clock, IGrainFac
     public async Task<RunView> Cancel(Guid by)
     {
         var run = Existing;
-        if (run.SubmittedBy != by)
+        if (run.SubmittedBy != by) // the idea's team is asked only when it is not the submitter
         {
             var idea = await grains.GetGrain<IIdeaGrain>(run.IdeaId).Get();
-            if (idea is null || !idea.Members.Contains(by))
+            if (idea is null || !RunRules.MayCancel(by, run.SubmittedBy, [.. idea.Members]))
             {
                 throw new LabRefusedException("Only the member who submitted a run or a member of its idea's team can cancel it.", LabRefusal.Forbidden);
             }
@@ -150,7 +150,7 @@ public sealed class RunGrain(IDocumentStore store, TimeProvider clock, IGrainFac
     public Task<RunView> Reopen(Guid by)
     {
         var run = Existing;
-        if (run.SubmittedBy != by)
+        if (!RunRules.MayResume(by, run.SubmittedBy))
         {
             throw new LabRefusedException("Only the member who submitted a run can resume it after a cancellation.", LabRefusal.Forbidden);
         }
