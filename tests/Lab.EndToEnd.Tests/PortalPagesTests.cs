@@ -300,11 +300,13 @@ public sealed class PortalPagesTests(RunningLabFixture lab) : IAsyncLifetime
                 var (wide, screen) = await WidthsAsync(page);
                 Assert.True(wide <= screen, $"{path} is {wide} px wide on a {screen} px screen");
             }
+            // Each record is a block of its own, each value named (the column headings are hidden).
             await page.GotoAsync(lab.Lab.Url + "/me");
             Assert.False(await page.Locator("#tokens thead").IsVisibleAsync());
-            Assert.Contains("Name:", await page.Locator("#tokens tbody tr").First.InnerTextAsync(), StringComparison.Ordinal);
+            Assert.Equal("\"Name: \"", await LabelOfFirstCellAsync(page, "#tokens"));
             await page.GotoAsync(lab.Lab.Url + "/invitations");
-            Assert.Contains("Invited by:", await page.Locator("#invitations tbody tr").First.InnerTextAsync(), StringComparison.Ordinal);
+            Assert.False(await page.Locator("#invitations thead").IsVisibleAsync());
+            Assert.Equal("\"Invited by: \"", await LabelOfFirstCellAsync(page, "#invitations"));
         });
     }
 
@@ -392,6 +394,10 @@ public sealed class PortalPagesTests(RunningLabFixture lab) : IAsyncLifetime
             throw new Xunit.Sdk.XunitException($"{failure.Message}{Environment.NewLine}Screenshot of {page.Url}: {path}{Environment.NewLine}{failure}");
         }
     }
+
+    /// <summary>What the first cell of a table shows before its value (its column's name, at phone width).</summary>
+    private static Task<string> LabelOfFirstCellAsync(IPage page, string table) =>
+        page.EvaluateAsync<string>($"() => getComputedStyle(document.querySelector('{table} tbody td[data-label]'), '::before').content");
 
     private static async Task<(int Wide, int Screen)> WidthsAsync(IPage page)
     {

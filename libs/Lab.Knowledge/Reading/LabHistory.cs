@@ -23,6 +23,9 @@ public static class LabHistory
     /// <summary>The events people see in the feed: the news.</summary>
     public static readonly Type[] FeedEvents = LabEvents.OfKind<INews>();
 
+    /// <summary>The events the lab as it was is folded from (not the runs' progress, which is most of the log).</summary>
+    private static readonly Type[] AsOfEvents = [.. LabEvents.OfKind<IIdeaEvent>(), typeof(ResearcherJoined), typeof(NoteWritten), typeof(InsightPublished)];
+
     /// <summary>The whole lab's history, newest first.</summary>
     public static async Task<(IReadOnlyList<HistoryEntry> Items, int Total)> FeedAsync(IQuerySession session, int offset, int limit, CancellationToken cancellationToken)
     {
@@ -67,7 +70,7 @@ public static class LabHistory
     public static async Task<LabAsOf> AsOfAsync(IQuerySession session, DateTimeOffset asOf, CancellationToken cancellationToken)
     {
         var events = await session.Events.QueryAllRawEvents()
-            .Where(e => e.Timestamp <= asOf)
+            .Where(e => e.Timestamp <= asOf && e.EventTypesAre(AsOfEvents))
             .OrderBy(e => e.Sequence)
             .ToListAsync(cancellationToken);
         var ideas = new Dictionary<Guid, IdeaSummary>();

@@ -17,12 +17,15 @@ public static class ResearchersApi
 {
     public const int MaxPageSize = 200;
 
+    /// <summary>The most of a member's runs, notes and insights a member's page lists (the latest; the totals say how many more).</summary>
+    public const int WorkListed = 20;
+
     public static IEndpointRouteBuilder MapResearchersApi(this IEndpointRouteBuilder app)
     {
         var researchers = app.MapGroup("/api/v1/researchers").WithTags("Researchers");
         researchers.MapGet("/", ListResearchers).WithName(nameof(ListResearchers)).WithSummary("Everyone in the lab, in the order they joined (or several members by ?ids=)");
         researchers.MapGet("/{handle}", GetResearcher).WithName(nameof(GetResearcher))
-            .WithSummary("A member's page (by handle or id): their teams now and before, and the ideas they proposed");
+            .WithSummary("A member's page (by handle or id): their teams now and before, the ideas they proposed, and their latest runs, notes and insights");
 
         researchers.MapGet("/{id:guid}/tokens", MemberTokens).WithName(nameof(MemberTokens))
             .WithSummary("Operators: a member's tokens (never their secrets), e.g. of someone who left")
@@ -93,9 +96,6 @@ public static class ResearchersApi
             [.. invitedTo.Where(i => i.Status != IdeaStatus.SetAside).Select(Ref)],
             work.Runs, work.RunsTotal, work.Notes, work.NotesTotal, work.Insights, work.InsightsTotal));
     }
-
-    /// <summary>The most of a member's runs, notes and insights a member's page lists (the latest; the totals say how many more).</summary>
-    public const int WorkListed = 20;
 
     /// <summary>A member's latest runs, notes and insights, newest first, and how many of each there are: what they did, never a score.</summary>
     private static async Task<(List<RunRef> Runs, int RunsTotal, List<NoteRef> Notes, int NotesTotal, List<InsightRef> Insights, int InsightsTotal)> WorkOfAsync(

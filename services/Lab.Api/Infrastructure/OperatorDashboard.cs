@@ -22,7 +22,8 @@ public static class OperatorDashboard
 
     public static WebApplication MapOperatorDashboard(this WebApplication app)
     {
-        app.MapOrleansDashboard(routePrefix: Path).RequireAuthorization(ApiServiceExtensions.OperatorPolicy);
+        // Not an operation of the API: left out of its OpenAPI document, which describes /api/v1 only.
+        app.MapOrleansDashboard(routePrefix: Path).RequireAuthorization(ApiServiceExtensions.OperatorPolicy).ExcludeFromDescription();
         return app;
     }
 }
