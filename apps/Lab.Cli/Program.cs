@@ -12,6 +12,7 @@ if (Console.IsOutputRedirected)
 var root = new RootCommand("Lab: a research lab in a box.")
 {
     UpCommand.Create(),
+    Lab.Cli.Demo.DemoCommand.Create(),
     Lab.Training.CommandLine.TrainCommand.Create(),
     LoginCommand.Create(),
     IdeasCommand.Create(),
@@ -24,4 +25,5 @@ var root = new RootCommand("Lab: a research lab in a box.")
     Lab.Cli.Runs.PoolCommand.Create(),
     BenchCommand.Create(SchedulerBenchCommand.Create(), MoeBenchCommand.Create(), QualityBenchCommand.Create(), GatewayBenchCommand.Create(), GrainsBenchCommand.Create(), KnowledgeBenchCommand.Create()),
 };
-return await root.Parse(args).InvokeAsync();
+var parse = root.Parse(args);
+return Lab.Cli.Demo.DemoCommand.RefuseBadOptions(parse) ?? await parse.InvokeAsync();

@@ -1,7 +1,7 @@
 namespace Lab.Portal;
 
 /// <summary>
-/// The portal's stylesheet and its one script (wwwroot), built into the assembly and served from it, so the portal
+/// The portal's stylesheet and its scripts (wwwroot), built into the assembly and served from it, so the portal
 /// looks and behaves the same whether it runs on its own or inside <c>lab up</c>, whose content root is not the portal's.
 /// </summary>
 public static class PortalAssets
@@ -11,9 +11,15 @@ public static class PortalAssets
     /// <summary>Keeps a run's loss chart up to date while it trains (the page shows the curve so far without it).</summary>
     public static readonly PortalAsset ChartScript = new("/loss-chart.js", "Lab.Portal.loss-chart.js", "text/javascript; charset=utf-8");
 
+    /// <summary>Keeps the parts of a list page marked <c>data-live</c> up to date (runs, an idea's runs and team, the pool).</summary>
+    public static readonly PortalAsset LiveScript = new("/live.js", "Lab.Portal.live.js", "text/javascript; charset=utf-8");
+
+    /// <summary>The runs table's picking: the runs picked to compare become the Compare link's full ids.</summary>
+    public static readonly PortalAsset RunsScript = new("/runs-table.js", "Lab.Portal.runs-table.js", "text/javascript; charset=utf-8");
+
     public static IEndpointRouteBuilder MapPortalAssets(this IEndpointRouteBuilder app)
     {
-        foreach (var asset in new[] { Styles, ChartScript })
+        foreach (var asset in new[] { Styles, ChartScript, LiveScript, RunsScript })
         {
             app.MapGet(asset.Path, (HttpContext http) =>
             {

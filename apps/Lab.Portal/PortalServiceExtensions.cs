@@ -11,9 +11,9 @@ namespace Lab.Portal;
 public static class PortalServiceExtensions
 {
     /// <summary>
-    /// The portal is rendered on the server and needs nothing but itself: its stylesheet, its one script (loss-chart.js,
-    /// which reads the portal's metrics relay), forms that post to itself, and SVG charts drawn inline. No inline script
-    /// or style, nothing from elsewhere, never in a frame.
+    /// The portal is rendered on the server and needs nothing but itself: its stylesheet, its own scripts (loss-chart.js,
+    /// which reads the portal's metrics relay; live.js, which reads the page itself again), forms that post to itself, and
+    /// SVG charts drawn inline. No inline script or style, nothing from elsewhere, never in a frame.
     /// </summary>
     public const string ContentSecurityPolicy =
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; " +

@@ -20,6 +20,30 @@ public sealed partial class LabClient
     public Task<Page<RunView>> ListRunsAsync(Guid? idea = null, RunStatus? status = null, int? offset = null, int? limit = null, CancellationToken cancellationToken = default) =>
         GetAsync<Page<RunView>>(PathOf("runs", ("offset", offset), ("limit", limit), ("ideaId", idea), ("status", status)), cancellationToken);
 
+    /// <summary>
+    /// Runs as a table shows them: only those <paramref name="filter"/> keeps (idea, status, tag, text in a name or idea
+    /// title), sorted by one of its columns (unknown figures last), one page.
+    /// </summary>
+    public Task<Page<RunView>> ListRunsAsync(RunQuery filter, int? offset = null, int? limit = null, CancellationToken cancellationToken = default) =>
+        GetAsync<Page<RunView>>(PathOf("runs", ("offset", offset), ("limit", limit), ("ideaId", filter.IdeaId), ("status", filter.Status), ("tag", filter.Tag),
+            ("q", filter.Text), ("sort", filter.Order), ("order", filter.Direction?.ToString().ToLowerInvariant())), cancellationToken);
+
+    /// <summary>The tags runs carry, most used first.</summary>
+    public Task<IReadOnlyList<RunTagCount>> ListRunTagsAsync(CancellationToken cancellationToken = default) =>
+        GetAsync<IReadOnlyList<RunTagCount>>("runs/tags", cancellationToken);
+
+    /// <summary>Names the run (null clears its name): its submitter or a member of its idea's team.</summary>
+    public Task<RunView> NameRunAsync(Guid run, string? name, CancellationToken cancellationToken = default) =>
+        PutAsync<RunView>($"runs/{run}/name", new NameRun(name), cancellationToken);
+
+    /// <summary>Puts tags on the run: its submitter or a member of its idea's team.</summary>
+    public Task<RunView> TagRunAsync(Guid run, IEnumerable<string> tags, CancellationToken cancellationToken = default) =>
+        PostAsync<RunView>($"runs/{run}/tags", new TagRun([.. tags]), cancellationToken);
+
+    /// <summary>Takes tags off the run (those it does not carry are ignored): its submitter or a member of its idea's team.</summary>
+    public Task<RunView> UntagRunAsync(Guid run, IEnumerable<string> tags, CancellationToken cancellationToken = default) =>
+        SendAsync<RunView>(HttpMethod.Delete, PathOf($"runs/{run}/tags", [.. tags.Select(t => ("tag", (object?)t))]), null, cancellationToken);
+
     public Task<RunView> GetRunAsync(Guid run, CancellationToken cancellationToken = default) =>
         GetAsync<RunView>($"runs/{run}", cancellationToken);
 

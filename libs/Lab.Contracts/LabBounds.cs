@@ -77,6 +77,21 @@ public sealed record LabBounds
     [Id(7)]
     public TimeSpan WriteWindow { get; init; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// Characters of a run's name (<c>PUT /api/v1/runs/{id}/name</c>): room for "small, 2 shared experts, lr 3e-3, seed 7"
+    /// and a little more, short enough to fit a table's column and a chart's legend.
+    /// </summary>
+    [Id(8)]
+    public int MaxRunNameLength { get; init; } = 120;
+
+    /// <summary>Tags one run may carry: enough for a sweep's axes and a few labels; every run's tags are read with the run list.</summary>
+    [Id(9)]
+    public int MaxTagsPerRun { get; init; } = 20;
+
+    /// <summary>Characters of one tag ("baseline", "sweep-lr", "mla:rank-32").</summary>
+    [Id(10)]
+    public int MaxTagLength { get; init; } = 40;
+
     /// <summary><see cref="MaxRunMemoryGiB"/> in bytes, for whoever enforces it on a process (an rlimit, a cgroup).</summary>
     [JsonIgnore]
     public long MaxRunMemoryBytes => (long)(MaxRunMemoryGiB * BytesPerGiB);
@@ -117,6 +132,9 @@ public sealed record LabBounds
         Positive(problems, nameof(MaxQueuedRunsPerMember), MaxQueuedRunsPerMember > 0, MaxQueuedRunsPerMember);
         Positive(problems, nameof(MaxWritesPerWindow), MaxWritesPerWindow > 0, MaxWritesPerWindow);
         Positive(problems, nameof(WriteWindow), WriteWindow > TimeSpan.Zero, WriteWindow);
+        Positive(problems, nameof(MaxRunNameLength), MaxRunNameLength > 0, MaxRunNameLength);
+        Positive(problems, nameof(MaxTagsPerRun), MaxTagsPerRun > 0, MaxTagsPerRun);
+        Positive(problems, nameof(MaxTagLength), MaxTagLength > 0, MaxTagLength);
         return problems;
     }
 

@@ -23,7 +23,8 @@ public abstract class EventSourcedGrain<TState>(IDocumentStore store, string nou
 {
     protected IDocumentStore Store => store;
 
-    protected Guid Id => this.GetPrimaryKey();
+    /// <summary>The grain's stream: its key, unless the grain says otherwise.</summary>
+    protected virtual Guid Id => this.GetPrimaryKey();
 
     /// <summary>The stream's state, or null while the stream has no events.</summary>
     protected TState? State { get; private set; }
@@ -32,6 +33,10 @@ public abstract class EventSourcedGrain<TState>(IDocumentStore store, string nou
     protected TState Existing => State ?? throw new LabRefusedException($"No {noun} has the id {Id}.", LabRefusal.NotFound);
 
     public override Task OnActivateAsync(CancellationToken cancellationToken) => FetchAsync(cancellationToken);
+
+    /// <summary>Reads the stream's state as the store keeps it inline; null while the stream has no events.</summary>
+    protected virtual Task<TState?> LoadStateAsync(IQuerySession session, CancellationToken cancellationToken) =>
+        session.LoadAsync<TState>(Id, cancellationToken);
 
     /// <summary>Reads what the grain keeps beside its state (nothing, unless overridden), whenever the state is fetched.</summary>
     protected virtual Task FetchAlongsideAsync(IQuerySession session, CancellationToken cancellationToken) => Task.CompletedTask;
@@ -85,7 +90,7 @@ public abstract class EventSourcedGrain<TState>(IDocumentStore store, string nou
     private async Task FetchAsync(CancellationToken cancellationToken)
     {
         await using var session = store.QuerySession();
-        State = await session.LoadAsync<TState>(Id, cancellationToken);
+        State = await LoadStateAsync(session, cancellationToken);
         await FetchAlongsideAsync(session, cancellationToken);
     }
 

@@ -82,6 +82,7 @@ public static class KnowledgeStore
         options.Schema.For<AccessToken>().UniqueIndex(x => x.Hash).Index(x => x.ResearcherId);
         options.Projections.Add<InvitationProjection>(ProjectionLifecycle.Inline);
         options.Schema.For<Invitation>().UniqueIndex(x => x.Hash).Index(x => x.InvitedBy).Index(x => x.IssuedAt);
+        options.Projections.Add<Pool.PoolNodesProjection>(ProjectionLifecycle.Inline);
         Runs.RunsKnowledge.Register(options);
         Datasets.DatasetStore.Register(options);
     }

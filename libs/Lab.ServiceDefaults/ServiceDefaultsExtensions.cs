@@ -44,8 +44,17 @@ public static class ServiceDefaultsExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Traces, metrics and logs for an OpenTelemetry collector (the Aspire dashboard sets
+    /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>). Without a collector nothing is collected: every request would otherwise
+    /// build and tag activities (several per request through the gateway) that nobody reads.
+    /// </summary>
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
+        if (string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            return builder;
+        }
         builder.Logging.AddOpenTelemetry(logging =>
         {
             logging.IncludeFormattedMessage = true;
@@ -64,12 +73,8 @@ public static class ServiceDefaultsExtensions
                 .AddAspNetCoreInstrumentation(aspnet =>
                     aspnet.Filter = context => !IsHealthRequest(context.Request.Path))
                 .AddHttpClientInstrumentation()
-                .AddNpgsql());
-
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
-        {
-            builder.Services.AddOpenTelemetry().UseOtlpExporter();
-        }
+                .AddNpgsql())
+            .UseOtlpExporter();
         return builder;
     }
 

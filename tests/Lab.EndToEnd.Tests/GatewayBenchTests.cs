@@ -18,8 +18,11 @@ public sealed class GatewayBenchTests
         {
             Assert.True(figures.GetProperty(rate).GetDouble() > 0, $"{rate} in {figures}");
         }
-        var ratio = figures.GetProperty("gateway_rps").GetDouble() / figures.GetProperty("direct_rps").GetDouble();
-        Assert.Equal(Math.Round(ratio, 3), figures.GetProperty("gateway_over_direct").GetDouble(), 2);
+        // The rates are printed rounded to whole requests a second, the ratio from the unrounded ones: they agree to
+        // within what that rounding moves the ratio (a lot on a slow, busy machine, where the rates are small).
+        var direct = figures.GetProperty("direct_rps").GetDouble();
+        var ratio = figures.GetProperty("gateway_rps").GetDouble() / direct;
+        Assert.InRange(figures.GetProperty("gateway_over_direct").GetDouble() - ratio, -(0.001 + 1 / direct), 0.001 + 1 / direct);
         Assert.Equal(figures.GetProperty("gateway_p99_ms").GetDouble() - figures.GetProperty("direct_p99_ms").GetDouble(),
             figures.GetProperty("added_p99_ms").GetDouble(), 1);
         Assert.Equal(0, figures.GetProperty("errors").GetInt64());

@@ -196,10 +196,10 @@ public sealed class PortalPagesTests(RunningLabFixture lab) : IAsyncLifetime
 
                 // The idea's timeline holds the run, the note and the insight, each linked to its page.
                 await page.ClickAsync($"#member-runs [data-run-id='{run}'] a[href='/ideas/{idea}']");
-                await page.WaitForSelectorAsync("#timeline-entries");
-                Assert.NotNull(await page.QuerySelectorAsync($"#timeline-entries [data-kind=run-submitted] a[href='/runs/{run}']"));
-                Assert.NotNull(await page.QuerySelectorAsync($"#timeline-entries a[href='/notes/{note}']"));
-                Assert.NotNull(await page.QuerySelectorAsync($"#timeline-entries a[href='/insights#insight-{insight}']"));
+                await page.WaitForSelectorAsync("#timeline-live");
+                Assert.NotNull(await page.QuerySelectorAsync($"#timeline-live [data-kind=run-submitted] a[href='/runs/{run}']"));
+                Assert.NotNull(await page.QuerySelectorAsync($"#timeline-live a[href='/notes/{note}']"));
+                Assert.NotNull(await page.QuerySelectorAsync($"#timeline-live a[href='/insights#insight-{insight}']"));
             });
 
             // Its last activity counts the run, and the board sorted by activity puts it first.

@@ -1,6 +1,7 @@
 using Lab.Contracts;
 using Lab.Contracts.Pool;
 using Lab.Contracts.Runs;
+using Lab.Knowledge.Pool;
 using Lab.Knowledge.Runs;
 
 namespace Lab.Grains.Tests;
@@ -179,6 +180,39 @@ public sealed class PoolGrainTests
 
             await lab.BeatAsync("n1", 1, new RunReport(running, 1, RunReportKind.Finished, clock.GetUtcNow(), Step: 20, Loss: 1, ValLoss: 1));
             Assert.Equal(firstWaiting, Assert.Single((await lab.BeatAsync("n1")).Runs).RunId);
+        }
+    }
+
+    [Fact]
+    public async Task A_pool_whose_nodes_were_not_yet_kept_inline_folds_its_stream_once_and_keeps_the_result()
+    {
+        var clock = PoolLab.NewClock();
+        string database;
+        await using (var lab = await PoolLab.StartAsync(clock: clock))
+        {
+            database = lab.Database;
+            await lab.BeatAsync("n1", Guid.CreateVersion7(), 2);
+            await lab.BeatAsync("n2");
+            await lab.BeatAsync("n1", Guid.CreateVersion7(), 2); // its worker restarted
+        }
+        await using (var lab = await PoolLab.StartAsync(database, clock))
+        {
+            await using (var session = lab.Store.LightweightSession())
+            {
+                session.HardDelete<PoolNodes>(PoolStream.Id);
+                await session.SaveChangesAsync();
+            }
+            var pool = await lab.Pool.Get();
+            Assert.Equal(["n1", "n2"], pool.Nodes.Select(n => n.Name));
+            Assert.Equal(2, pool.Nodes[0].Devices.Count);
+            await using var query = lab.Store.QuerySession();
+            var kept = await query.LoadAsync<PoolNodes>(PoolStream.Id);
+            Assert.NotNull(kept);
+            Assert.Equal(3, kept.Version);
+            Assert.Equal(["n1", "n2"], kept.Nodes.Select(n => n.Name));
+            await lab.BeatAsync("n2", 3); // the next change appends where the stream is
+            await using var after = lab.Store.QuerySession();
+            Assert.Equal(4, (await after.LoadAsync<PoolNodes>(PoolStream.Id))!.Version);
         }
     }
 

@@ -3,6 +3,7 @@ using Lab.Contracts.Knowledge;
 using Lab.Contracts.Pool;
 using Lab.Contracts.Researchers;
 using Lab.Contracts.Runs;
+using Lab.Knowledge;
 using Lab.Knowledge.Datasets;
 using Lab.Knowledge.Ideas;
 using Lab.Knowledge.Researchers;
@@ -28,6 +29,7 @@ public sealed class ProjectionRebuildTests(GrainClusterFixture lab)
         Assert.Contains(typeof(IdeaLink), documents);
         Assert.Contains(typeof(IdeaActivity), documents);
         var inline = await ReadAsync(documents);
+        Assert.Contains(inline[typeof(RunEntry)], row => row.Contains("\"Name\": \"tiny routing baseline\"", StringComparison.Ordinal));
         Assert.All(documents, type => Assert.NotEmpty(inline[type]));
 
         // As a fresh store over the same events would: no read model at all, then each rebuilt from the log.
@@ -45,7 +47,7 @@ public sealed class ProjectionRebuildTests(GrainClusterFixture lab)
         {
             await daemon.RebuildProjectionAsync(projection, CancellationToken.None);
         }
-        Assert.Equal(11, projections.Count);
+        Assert.Equal(12, projections.Count);
         var rebuilt = await ReadAsync(documents);
 
         foreach (var type in documents)
@@ -103,15 +105,44 @@ public sealed class ProjectionRebuildTests(GrainClusterFixture lab)
         var runId = Guid.CreateVersion7();
         var run = lab.Client.GetGrain<IRunGrain>(runId);
         await run.Submit(new SubmitRun(routing, """{"preset":"tiny"}""", 40, 1, null), adaId);
+        await run.Name("before it ran", adaId);
+        await run.Tag(["baseline", "sweep"], adaId);
         await run.Place("node-a", [0], 1);
         var now = DateTimeOffset.UtcNow;
         await run.Record(new RunReport(runId, 1, RunReportKind.Started, now));
         await run.Record(new RunReport(runId, 1, RunReportKind.Progress, now, Step: 10, Loss: 3.1, TokensPerS: 900));
         await run.End(new RunReport(runId, 1, RunReportKind.Finished, now, Step: 40, Loss: 2.5, ValLoss: 2.7, TokensPerS: 1000,
             ModelGflopsPerS: 1.5, ExpertLoadMaxOverMean: 1.2, Checkpoint: "checkpoints/step-40"));
+        // Named and tagged after it finished: its knowledge entry follows.
+        await run.Name("tiny routing baseline", adaId);
+        await run.Untag(["sweep"], adaId);
 
         await lab.Client.GetGrain<IInsightGrain>(Guid.CreateVersion7()).Publish(
             new PublishInsight("Sigmoid routing converges", [new Evidence(EvidenceKind.Run, runId), new Evidence(EvidenceKind.Note, noteId)], IdeaId: routing), adaId);
         await DatasetStore.SaveAsync(lab.Store, "tiny", "A tiny corpus.", "one two three"u8.ToArray(), adaId, now, CancellationToken.None);
+
+        // The pool's own stream, written as the pool grain writes it (that grain is not activated in this cluster: it would
+        // place the runs above). A node joins, is lost, and comes back with another worker; another stays lost.
+        await using var pool = lab.Store.LightweightSession();
+        var cpu = new[] { new DeviceView("cpu:0", "cpu", "2 cores") };
+        var stream = (await pool.Events.FetchStreamStateAsync(PoolStream.Id))?.Version ?? 0;
+        IPoolEvent[] nodes =
+        [
+            new NodeJoined("rebuild-a", cpu, "http://a", now, Guid.CreateVersion7()),
+            new NodeJoined("rebuild-b", cpu, null, now.AddSeconds(1)),
+            new NodeLost("rebuild-a", now.AddSeconds(2), now.AddSeconds(17)),
+            new NodeJoined("rebuild-a", cpu, "http://a2", now.AddSeconds(20), Guid.CreateVersion7()),
+            new NodeLost("rebuild-b", now.AddSeconds(1), now.AddSeconds(30)),
+        ];
+        var stamped = nodes.Select(pool.Events.Stamped).ToArray();
+        if (stream == 0)
+        {
+            pool.Events.StartStream(PoolStream.Id, stamped);
+        }
+        else
+        {
+            pool.Events.Append(PoolStream.Id, stream + nodes.Length, stamped);
+        }
+        await pool.SaveChangesAsync();
     }
 }

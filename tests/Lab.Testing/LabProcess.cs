@@ -12,6 +12,7 @@ public sealed partial class LabProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
+    private readonly ConcurrentQueue<string> _standardOutput = new();
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private LabProcess(Process process, int port)
@@ -24,6 +25,9 @@ public sealed partial class LabProcess : IAsyncDisposable
     public int Port { get; }
     public string Url { get; }
     public string Output => string.Join(Environment.NewLine, _output);
+
+    /// <summary>The lines it has written to standard output alone, so far.</summary>
+    public IReadOnlyList<string> StandardOutputLines => [.. _standardOutput];
     public bool HasExited => _process.HasExited;
     public int ExitCode => _process.ExitCode;
 
@@ -37,7 +41,14 @@ public sealed partial class LabProcess : IAsyncDisposable
             start.Environment[key] = value;
         }
         var lab = new LabProcess(new Process { StartInfo = start, EnableRaisingEvents = true }, port);
-        lab._process.OutputDataReceived += (_, e) => lab.Receive(e.Data);
+        lab._process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lab._standardOutput.Enqueue(e.Data);
+            }
+            lab.Receive(e.Data);
+        };
         lab._process.ErrorDataReceived += (_, e) => lab.Receive(e.Data);
         lab._process.Exited += (_, _) => lab._ready.TrySetException(new InvalidOperationException($"lab exited early:{Environment.NewLine}{lab.Output}"));
         lab._process.Start();

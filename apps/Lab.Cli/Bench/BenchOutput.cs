@@ -24,6 +24,23 @@ public static class BenchOutput
         return 2;
     }
 
+    /// <summary>
+    /// A training bench whose run configuration is refused: the training protocol's error line (the only line, with
+    /// <c>--json</c>) or a sentence, and exit code 2.
+    /// </summary>
+    public static int RefuseConfig(string why, bool asJson)
+    {
+        if (asJson)
+        {
+            Console.WriteLine(new Lab.Training.Protocol.ErrorEvent(why).ToJson());
+        }
+        else
+        {
+            AnsiConsole.MarkupLine($"[red bold]Cannot run the bench:[/] {Markup.Escape(why)}");
+        }
+        return 2;
+    }
+
     /// <summary>Each step as it begins, unless the output is the JSON line alone.</summary>
     public static IProgress<string> Progress(bool quiet) => new Progress<string>(line =>
     {

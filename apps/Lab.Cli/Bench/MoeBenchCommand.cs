@@ -64,15 +64,7 @@ public static class MoeBenchCommand
             }
             catch (ConfigException e)
             {
-                if (asJson)
-                {
-                    Console.WriteLine(new ErrorEvent(e.Message).ToJson());
-                }
-                else
-                {
-                    AnsiConsole.MarkupLine($"[red bold]Cannot run the bench:[/] {Markup.Escape(e.Message)}");
-                }
-                return 2;
+                return BenchOutput.RefuseConfig(e.Message, asJson);
             }
         });
         return command;

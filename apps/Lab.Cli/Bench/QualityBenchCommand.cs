@@ -78,15 +78,7 @@ public static class QualityBenchCommand
             }
             catch (ConfigException e)
             {
-                if (asJson)
-                {
-                    Console.WriteLine(JsonSerializer.Serialize(new { @event = "error", message = e.Message }, LabJson.Options));
-                }
-                else
-                {
-                    AnsiConsole.MarkupLine($"[red bold]Cannot run the bench:[/] {Markup.Escape(e.Message)}");
-                }
-                return 2;
+                return BenchOutput.RefuseConfig(e.Message, asJson);
             }
         });
         return command;

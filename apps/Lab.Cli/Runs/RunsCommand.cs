@@ -18,7 +18,7 @@ public static class RunsCommand
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
     };
 
-    public static Command Create() => new("runs", "Put training runs for an idea on the shared pool, list them, follow them, cancel and resume them.")
+    public static Command Create() => new("runs", "Put training runs for an idea on the shared pool, list them, follow them, name and tag them, cancel and resume them.")
     {
         Submit(),
         List(),
@@ -30,6 +30,11 @@ public static class RunsCommand
             (lab, run, cancellationToken) => lab.ResumeRunAsync(run, cancellationToken),
             run => $"[green]Resumed[/] run {run.Id}: {Markup.Escape(run.History[^1].Detail)}"),
         Logs(),
+        Name(),
+        Tag("tag", "Put tags on a run (its submitter or a member of its idea's team), e.g. lab runs tag ID baseline sweep-lr.",
+            (lab, run, tags, cancellationToken) => lab.TagRunAsync(run, tags, cancellationToken)),
+        Tag("untag", "Take tags off a run (its submitter or a member of its idea's team).",
+            (lab, run, tags, cancellationToken) => lab.UntagRunAsync(run, tags, cancellationToken)),
     };
 
     private static Command Submit()
@@ -83,26 +88,91 @@ public static class RunsCommand
     {
         var idea = new Option<Guid?>("--idea") { Description = "Only runs for this idea." };
         var status = new Option<RunStatus?>("--status") { Description = "Only runs with this status: Queued, Placed, Running, Stopping, Finished, Failed or Cancelled." };
+        var tag = new Option<string?>("--tag") { Description = "Only runs carrying this tag." };
+        var text = new Option<string?>("--search", "-q") { Description = "Only runs whose name or idea's title holds this text, or that carry it as a tag." };
+        var sort = new Option<RunSort?>("--sort") { Description = "Sort by a column: Submitted (default), Name, Status, Step, Loss, ValLoss, DeviceTime, ModelDim, Layers, Experts, Steps, Data." };
+        var order = new Option<SortDirection?>("--order") { Description = "Asc or Desc (default: newest, largest first; names, data and losses from the lowest)." };
         var limit = new Option<int>("--limit") { Description = "How many runs to show (1 to 100).", DefaultValueFactory = _ => 50 };
         var json = ClientOutput.JsonOption();
-        var command = new Command("list", "Runs, newest first.") { idea, status, limit, json };
+        var command = new Command("list", "Runs, newest first (or sorted by a column), with their names, tags and what they train.") { idea, status, tag, text, sort, order, limit, json };
         var connection = ClientConnection.AddTo(command);
         command.SetAction((parse, cancellationToken) => connection.RunAsync(parse, async lab =>
         {
-            var page = await lab.ListRunsAsync(parse.GetValue(idea), parse.GetValue(status), limit: parse.GetValue(limit), cancellationToken: cancellationToken);
+            var filter = new RunQuery(parse.GetValue(idea), parse.GetValue(status), parse.GetValue(tag), parse.GetValue(text), parse.GetValue(sort), parse.GetValue(order));
+            var page = await lab.ListRunsAsync(filter, limit: parse.GetValue(limit), cancellationToken: cancellationToken);
             if (parse.GetValue(json))
             {
                 ClientOutput.Json(page);
                 return 0;
             }
-            var table = new Table().Border(TableBorder.Simple).AddColumns("Id", "Idea", "Status", "Step", "Loss", "Val loss", "Where", "Device time");
+            var table = new Table().Border(TableBorder.Simple).AddColumns("Id", "Name", "Tags", "Idea", "Status", "Model", "Step", "Loss", "Val loss", "Where", "Device time");
             foreach (var run in page.Items)
             {
-                table.AddRow(run.Id.ToString(), run.IdeaId.ToString()[..8], run.Status.ToString(), $"{run.Step}/{run.TotalSteps}",
-                    Number(run.Loss), Number(run.ValLoss), Markup.Escape(run.Node ?? ""), Duration(run.DeviceSeconds));
+                table.AddRow(run.Id.ToString(), Markup.Escape(run.Name ?? ""), Markup.Escape(string.Join(" ", run.Tags ?? [])), run.IdeaId.ToString()[..8], run.Status.ToString(),
+                    Markup.Escape(Model(run.Setup)), $"{run.Step}/{run.TotalSteps}", Number(run.Loss), Number(run.ValLoss), Markup.Escape(run.Node ?? ""), Duration(run.DeviceSeconds));
             }
             AnsiConsole.Write(table);
             AnsiConsole.MarkupLine($"[grey]{page.Items.Count} of {page.Total} runs[/]");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Name()
+    {
+        var id = new Argument<Guid>("id") { Description = "The run's id." };
+        var name = new Argument<string?>("name") { Description = "The run's new name (one line).", Arity = ArgumentArity.ZeroOrOne };
+        var clear = new Option<bool>("--clear") { Description = "Clear the run's name instead." };
+        var json = ClientOutput.JsonOption();
+        var command = new Command("name", "Name a run (its submitter or a member of its idea's team); the change is in its history.") { id, name, clear, json };
+        var connection = ClientConnection.AddTo(command);
+        command.SetAction((parse, cancellationToken) => connection.RunAsync(parse, async lab =>
+        {
+            var given = parse.GetValue(name);
+            if (parse.GetValue(clear) == !string.IsNullOrWhiteSpace(given))
+            {
+                ClientOutput.Error("Give the run a name, or --clear to clear its name (not both).");
+                return ClientConnection.Refused;
+            }
+            var run = await lab.NameRunAsync(parse.GetValue(id), parse.GetValue(clear) ? null : given, cancellationToken);
+            if (parse.GetValue(json))
+            {
+                ClientOutput.Json(run);
+                return 0;
+            }
+            AnsiConsole.MarkupLine(run.Name is null ? $"Run {run.Id} has no name now." : $"[green]Named[/] run {run.Id} \"{Markup.Escape(run.Name)}\"");
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>A command that puts tags on a run or takes them off, and says which it carries then.</summary>
+    private static Command Tag(string verb, string description, Func<LabClient, Guid, IReadOnlyList<string>, CancellationToken, Task<RunView>> act)
+    {
+        var id = new Argument<Guid>("id") { Description = "The run's id." };
+        var tags = new Argument<string[]>("tags") { Description = "One or more tags: letters, digits and - _ . : / + (kept in lower case).", Arity = ArgumentArity.OneOrMore };
+        var json = ClientOutput.JsonOption();
+        var command = new Command(verb, description) { id, tags, json };
+        var connection = ClientConnection.AddTo(command);
+        command.SetAction((parse, cancellationToken) => connection.RunAsync(parse, async lab =>
+        {
+            var asked = RunLabels.Tags(parse.GetValue(tags) ?? []);
+            var run = await act(lab, parse.GetValue(id), asked, cancellationToken);
+            if (parse.GetValue(json))
+            {
+                ClientOutput.Json(run);
+                return 0;
+            }
+            var carried = run.Tags ?? [];
+            // Tagging what it carries already, or untagging what it does not, changes nothing: say so, it may be a typo.
+            List<string> unchanged = verb == "tag" ? [] : asked.Where(t => !carried.Contains(t)).ToList();
+            foreach (var tag in unchanged)
+            {
+                AnsiConsole.MarkupLine($"[yellow]The run carried no tag {Markup.Escape(tag)}.[/]");
+            }
+            AnsiConsole.MarkupLine(carried.Count == 0
+                ? $"Run {run.Id} carries no tags."
+                : $"Run {run.Id} carries: {Markup.Escape(string.Join(" ", carried))}");
             return 0;
         }));
         return command;
@@ -122,7 +192,15 @@ public static class RunsCommand
                 ClientOutput.Json(run);
                 return 0;
             }
-            AnsiConsole.MarkupLine($"[bold]Run {run.Id}[/] for idea {run.IdeaId}");
+            AnsiConsole.MarkupLine($"[bold]Run {run.Id}[/]{(run.Name is null ? "" : $" \"{Markup.Escape(run.Name)}\"")} for idea {run.IdeaId}");
+            if (run.Tags is { Count: > 0 } carried)
+            {
+                AnsiConsole.WriteLine($"tags: {string.Join(" ", carried)}");
+            }
+            if (run.Setup is { } setup)
+            {
+                AnsiConsole.WriteLine($"trains: {Model(setup)}, {setup.Steps} steps of batch {setup.BatchSize}, learning rate {Number(setup.LearningRate)}, data {setup.Data}, seed {setup.Seed}");
+            }
             AnsiConsole.WriteLine($"{run.Status}: step {run.Step} of {run.TotalSteps}; {Describe(run)}");
             AnsiConsole.WriteLine($"loss {Number(run.Loss)}, validation loss {Number(run.ValLoss)}, {Number(run.TokensPerS)} tokens/s; checkpoint at step {run.CheckpointStep}");
             AnsiConsole.WriteLine($"device time {Duration(run.DeviceSeconds)} over {run.Attempts} placement(s), preempted {run.Preemptions} time(s)");
@@ -225,6 +303,11 @@ public static class RunsCommand
         RunStatus.Placed or RunStatus.Running or RunStatus.Stopping => $"on {run.Node}, devices {string.Join(",", run.DeviceIndexes)}",
         _ => run.Status.ToString().ToLowerInvariant(),
     };
+
+    /// <summary>What a run trains, in a few words: "tiny moe d64x2, 8 experts top-2 + 1 shared".</summary>
+    internal static string Model(RunSetup? setup) => setup is null ? "" : string.Create(CultureInfo.InvariantCulture,
+        $"{(setup.Preset is null ? "" : setup.Preset + " ")}{setup.FeedForward} d{setup.ModelDim}x{setup.Layers}") +
+        (setup.FeedForward == "moe" ? $", {setup.RoutedExperts} experts top-{setup.TopK} + {setup.SharedExperts} shared" : "");
 
     internal static string Number(double? value) => value?.ToString("0.###", CultureInfo.InvariantCulture) ?? "-";
 

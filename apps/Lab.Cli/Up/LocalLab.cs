@@ -55,6 +55,10 @@ public sealed class LocalLab : IAsyncDisposable
                 [LabServices.Gateway] = $"http://127.0.0.1:{options.Port}",
             };
             var settings = SharedSettings(connectionString, endpoints, options.Verbose);
+            foreach (var (key, value) in options.Settings)
+            {
+                settings[key] = value;
+            }
             settings[LabCluster.Keys.CertificatePath] = ClusterCertificate.EnsureFile(options.DataDirectory);
             settings[LabCluster.Keys.SiloPort] = FreePort.Remembered(Path.Combine(options.DataDirectory, SiloPortFile)).ToString(CultureInfo.InvariantCulture);
 
@@ -73,8 +77,16 @@ public sealed class LocalLab : IAsyncDisposable
             }
             settings["Worker:Token"] = login.Token;
             settings["Worker:CheckpointRoot"] = Path.Combine(options.DataDirectory, "checkpoints");
-            progress.Report("Starting the worker with this machine's devices");
+            progress.Report(options.Workers == 1 ? "Starting the worker with this machine's devices" : $"Starting {options.Workers} workers, each a node with this machine's devices");
             await lab.StartServiceAsync("Lab.Worker", endpoints[LabServices.Worker], settings, WorkerService.Build, cancellationToken);
+            for (var node = 2; node <= options.Workers; node++)
+            {
+                var another = new Dictionary<string, string?>(settings)
+                {
+                    ["Worker:NodeName"] = $"{(settings.GetValueOrDefault("Worker:NodeName") is { Length: > 0 } name ? name : Environment.MachineName)}-{node}",
+                };
+                await lab.StartServiceAsync("Lab.Worker", $"http://127.0.0.1:{FreePort.Next()}", another, WorkerService.Build, cancellationToken);
+            }
             progress.Report("Starting the portal");
             await lab.StartServiceAsync("Lab.Portal", endpoints[LabServices.Portal], settings, PortalService.Build, cancellationToken);
             progress.Report($"Starting the gateway on port {options.Port}");

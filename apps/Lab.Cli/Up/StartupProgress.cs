@@ -37,7 +37,8 @@ public sealed class StartupProgress : IProgress<string>
         AnsiConsole.MarkupLine($"[red bold]Lab could not start:[/] {Markup.Escape(message)}");
     }
 
-    private void Finish()
+    /// <summary>Marks the step under way as done (the next report or <see cref="Ready"/> does it otherwise).</summary>
+    public void Finish()
     {
         if (_current is not null)
         {

@@ -48,4 +48,16 @@ public interface IRunGrain : IGrainWithGuidKey
     /// <summary>Puts a cancelled run back in the queue, to continue from its last checkpoint: only its submitter may.</summary>
     [Alias("reopen")]
     Task<RunView> Reopen(Guid by);
+
+    /// <summary>Names the run (null or blank clears its name): only the submitter or a member of the idea's team may, whatever the run's status.</summary>
+    [Alias("name")]
+    Task<RunView> Name(string? name, Guid by);
+
+    /// <summary>Puts tags on the run (those it carries already are left as they are): the same members as <see cref="Name"/>.</summary>
+    [Alias("tag")]
+    Task<RunView> Tag(IReadOnlyList<string> tags, Guid by);
+
+    /// <summary>Takes tags off the run (those it does not carry are ignored): the same members as <see cref="Name"/>.</summary>
+    [Alias("untag")]
+    Task<RunView> Untag(IReadOnlyList<string> tags, Guid by);
 }

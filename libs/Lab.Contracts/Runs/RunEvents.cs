@@ -155,6 +155,40 @@ public sealed record RunReopened(Guid RunId, Guid By, int CheckpointStep, DateTi
     RunMetricsLine? IRunEvent.MetricsLine => new("status", At, Step: CheckpointStep, Status: RunStatus.Queued, Detail: "resumed after its cancellation");
 }
 
+/// <summary>A member named the run, renamed it, or (with a null name) cleared its name, so people can tell it apart in tables and comparisons.</summary>
+[StoredAs("run_named")]
+public sealed record RunNamed(Guid RunId, string? Name, string? Previous, Guid By, DateTimeOffset At) : IRunEvent
+{
+    Guid? ILabEvent.Actor => By;
+    Story? ILabEvent.Story => new("run-named", "run", RunId, n => Name is null
+        ? $"{n.Member(By)} cleared the name of {n.RunFor(RunId)}"
+        : $"{n.Member(By)} named {n.RunFor(RunId)} \"{Name}\"");
+    RunHistoryEntry? IRunEvent.HistoryLine(IRunSoFar run) => new(At, "named", (Name, Previous) switch
+    {
+        (null, _) => $"its name \"{Previous}\" cleared",
+        (_, null) => $"\"{Name}\"",
+        _ => $"\"{Name}\" (was \"{Previous}\")",
+    }, By);
+}
+
+/// <summary>A member put tags on the run (only those it did not carry yet).</summary>
+[StoredAs("run_tagged")]
+public sealed record RunTagged(Guid RunId, IReadOnlyList<string> Tags, Guid By, DateTimeOffset At) : IRunEvent
+{
+    Guid? ILabEvent.Actor => By;
+    Story? ILabEvent.Story => new("run-tagged", "run", RunId, n => $"{n.Member(By)} tagged {n.RunFor(RunId)} {string.Join(", ", Tags)}");
+    RunHistoryEntry? IRunEvent.HistoryLine(IRunSoFar run) => new(At, "tagged", string.Join(", ", Tags), By);
+}
+
+/// <summary>A member took tags off the run (only those it carried).</summary>
+[StoredAs("run_untagged")]
+public sealed record RunUntagged(Guid RunId, IReadOnlyList<string> Tags, Guid By, DateTimeOffset At) : IRunEvent
+{
+    Guid? ILabEvent.Actor => By;
+    Story? ILabEvent.Story => new("run-untagged", "run", RunId, n => $"{n.Member(By)} took the tag {string.Join(", ", Tags)} off {n.RunFor(RunId)}");
+    RunHistoryEntry? IRunEvent.HistoryLine(IRunSoFar run) => new(At, "untagged", string.Join(", ", Tags), By);
+}
+
 /// <summary>The words the run events share.</summary>
 internal static class RunWords
 {

@@ -60,6 +60,11 @@ public sealed record RunPoint(
     [property: Id(4)] double? ExpertLoadMaxOverMean,
     [property: Id(5)] DateTimeOffset At);
 
+/// <summary>
+/// One run as members read it. <see cref="Name"/> and <see cref="Tags"/> are what members called it (every change in its
+/// history); <see cref="Setup"/> is what it trains, in the figures runs are compared by (null when its configuration could
+/// not be read).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("lab.run")]
 public sealed record RunView(
     [property: Id(0)] Guid Id,
@@ -84,7 +89,10 @@ public sealed record RunView(
     [property: Id(19)] string? FailureReason,
     [property: Id(20)] string Config,
     [property: Id(21)] long Version,
-    [property: Id(22)] IReadOnlyList<RunHistoryEntry> History)
+    [property: Id(22)] IReadOnlyList<RunHistoryEntry> History,
+    [property: Id(23)] string? Name = null,
+    [property: Id(24)] IReadOnlyList<string>? Tags = null,
+    [property: Id(25)] RunSetup? Setup = null)
 {
     public bool IsOver => RunRules.IsOver(Status);
 }

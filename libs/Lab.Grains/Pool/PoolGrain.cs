@@ -1,6 +1,7 @@
 using Lab.Contracts;
 using Lab.Contracts.Pool;
 using Lab.Contracts.Runs;
+using Lab.Knowledge.Pool;
 using Lab.Knowledge.Runs;
 using Lab.Scheduling;
 using Marten;
@@ -13,8 +14,8 @@ namespace Lab.Grains.Pool;
 /// The shared pool. What it is (nodes, runs that wait or hold devices) and what changes it (the policy's decisions,
 /// leases that end) live in a <see cref="PoolLedger"/>, the same one the simulator runs; this grain records each change
 /// before the ledger applies it: a decision or a lease's end in the run's stream (through <see cref="IRunGrain"/>), a
-/// node joining or being lost in the pool's own stream. On activation the ledger is rebuilt from the run list and the
-/// pool's stream; heartbeats are soft state that workers repeat, and a node counted on before a restart gets one
+/// node joining or being lost in the pool's own stream, whose state (<see cref="PoolNodes"/>, the nodes it counts on) is
+/// the grain's event-sourced state. On activation the ledger is rebuilt from those nodes and the run list; heartbeats are soft state that workers repeat, and a node counted on before a restart gets one
 /// heartbeat timeout to show up again. The pool looks again (silent nodes, runs past the lab's time bound, the policy)
 /// when the ledger says it should (<see cref="PoolLedger.WakeAt"/>), on a grain timer, and first thing in any call
 /// that comes after that moment.
@@ -26,7 +27,7 @@ public sealed partial class PoolGrain(
     IGrainFactory grains,
     IOptions<PoolOptions> options,
     IOptions<LabBounds> bounds,
-    ILogger<PoolGrain> logger) : Grain, IPoolGrain
+    ILogger<PoolGrain> logger) : EventSourcedGrain<PoolNodes>(store, "pool"), IPoolGrain
 {
     /// <summary>
     /// When what fell due could not be done (the database unreachable, a run grain refusing, a pool the policy finds
@@ -38,25 +39,32 @@ public sealed partial class PoolGrain(
     private static readonly TimeSpan LongestWait = TimeSpan.FromHours(1);
 
     private readonly PoolLedger _ledger = new(options.Value.ToLedger(bounds.Value));
-    private readonly Dictionary<string, NodeDetails> _details = new(StringComparer.Ordinal);
+
+    /// <summary>Where each node's worker answers, as its latest heartbeat said: soft state, like the heartbeats themselves.</summary>
+    private readonly Dictionary<string, string?> _workerUrls = new(StringComparer.Ordinal);
     private IGrainTimer? _timer;
     private PoolView? _published;
-    private long _streamVersion;
 
     /// <summary>The pool has not looked since it was activated, or its last look failed part of the way.</summary>
     private bool _behind = true;
 
+    protected override Guid Id => PoolStream.Id;
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        await using (var session = store.QuerySession())
+        await base.OnActivateAsync(cancellationToken);
+        foreach (var node in State?.Nodes ?? [])
         {
-            var events = await session.Events.FetchStreamAsync(PoolStream.Id, token: cancellationToken);
-            foreach (var e in events)
+            _workerUrls[node.Name] = node.WorkerUrl;
+            _ledger.Join(NodeOf(node.Name, node.Devices), node.Incarnation, node.FirstJoinedAt);
+            if (node.LostLastSeen is { } lastSeen)
             {
-                Apply(e.Data);
-                _streamVersion = e.Version;
+                _ledger.Lose(node.Name, lastSeen);
             }
-            _ledger.StartTimeouts(clock.GetUtcNow());
+        }
+        _ledger.StartTimeouts(clock.GetUtcNow());
+        await using (var session = Store.QuerySession())
+        {
             var active = await session.Query<RunSummary>()
                 .Where(r => r.Status == RunStatus.Queued || r.Status == RunStatus.Placed || r.Status == RunStatus.Running ||
                             r.Status == RunStatus.Stopping || (r.Status == RunStatus.Cancelled && r.Node != null))
@@ -235,9 +243,9 @@ public sealed partial class PoolGrain(
     {
         var now = clock.GetUtcNow();
         if (_ledger.Heard(NodeOf(heartbeat.Node, heartbeat.Devices), heartbeat.Incarnation, now) &&
-            _details.TryGetValue(heartbeat.Node, out var known) && known.Devices.SequenceEqual(heartbeat.Devices))
+            State?.Node(heartbeat.Node) is { } known && known.Devices.SequenceEqual(heartbeat.Devices))
         {
-            _details[heartbeat.Node] = known with { WorkerUrl = heartbeat.WorkerUrl };
+            _workerUrls[heartbeat.Node] = heartbeat.WorkerUrl;
             return false;
         }
         // A live node's leases are voided only by its worker restarting; a lost node's by its silence.
@@ -375,8 +383,8 @@ public sealed partial class PoolGrain(
         var leased = _ledger.Runs.Where(r => r.Run.Lease is not null).ToList();
         var nodes = _ledger.Nodes
             .OrderBy(n => n.Name, StringComparer.Ordinal)
-            .Select(n => new NodeView(n.Name, _details[n.Name].Devices, n.FirstSeen, n.LastSeen, n.Alive,
-                leased.Where(r => r.Run.Lease!.Value.Node == n.Name).Sum(r => r.Run.Lease!.Value.Devices.Count), _details[n.Name].WorkerUrl))
+            .Select(n => new NodeView(n.Name, State!.Node(n.Name)!.Devices, n.FirstSeen, n.LastSeen, n.Alive,
+                leased.Where(r => r.Run.Lease!.Value.Node == n.Name).Sum(r => r.Run.Lease!.Value.Devices.Count), _workerUrls.GetValueOrDefault(n.Name)))
             .ToList();
         var live = nodes.Where(n => n.Alive).Sum(n => n.Devices.Count);
         var inUse = nodes.Where(n => n.Alive).Sum(n => n.DevicesInUse);
@@ -397,35 +405,50 @@ public sealed partial class PoolGrain(
         return new PoolView(nodes, live, inUse, live == 0 ? 0 : Math.Round((double)inUse / live, 4), running, queue, shares);
     }
 
-    /// <summary>Appends a change to the pool's own stream, then applies it; answers the leases it voided.</summary>
-    private async Task<IReadOnlyList<RequeueRun>> AppendAsync(object change)
+    /// <summary>
+    /// Records a change in the pool's own stream, then applies it to the ledger; answers the leases it voided. Another
+    /// writer of the pool's stream means two activations of the one pool: this one steps down and the next call finds
+    /// the pool rebuilt from what was stored.
+    /// </summary>
+    private async Task<IReadOnlyList<RequeueRun>> AppendAsync(IPoolEvent change)
     {
-        await using var session = store.LightweightSession();
-        if (_streamVersion == 0)
+        try
         {
-            session.Events.StartStream(PoolStream.Id, change);
+            await RecordAsync(change);
         }
-        else
+        catch (LabRefusedException e) when (e.Kind == LabRefusal.Conflict)
         {
-            session.Events.Append(PoolStream.Id, _streamVersion + 1, change);
+            DeactivateOnIdle();
+            throw;
         }
-        await session.SaveChangesAsync();
-        _streamVersion++;
-        return Apply(change);
-    }
-
-    private IReadOnlyList<RequeueRun> Apply(object change)
-    {
         switch (change)
         {
             case NodeJoined joined:
-                _details[joined.Node] = new NodeDetails(joined.Devices, joined.WorkerUrl);
+                _workerUrls[joined.Node] = joined.WorkerUrl;
                 return _ledger.Join(NodeOf(joined.Node, joined.Devices), joined.Incarnation, joined.At);
             case NodeLost lost when _ledger.Node(lost.Node) is not null:
                 _ledger.Lose(lost.Node, lost.LastSeen);
                 break;
         }
         return [];
+    }
+
+    /// <summary>A pool stream recorded before its nodes were kept inline: folded from its events once, and stored.</summary>
+    protected override async Task<PoolNodes?> LoadStateAsync(IQuerySession session, CancellationToken cancellationToken)
+    {
+        if (await base.LoadStateAsync(session, cancellationToken) is { } stored)
+        {
+            return stored;
+        }
+        var folded = await session.Events.AggregateStreamAsync<PoolNodes>(Id, token: cancellationToken);
+        if (folded is not null)
+        {
+            folded.Version = (await session.Events.FetchStreamStateAsync(Id, cancellationToken))!.Version;
+            await using var write = Store.LightweightSession();
+            write.Store(folded);
+            await write.SaveChangesAsync(cancellationToken);
+        }
+        return folded;
     }
 
     private static PoolNode NodeOf(string name, IReadOnlyList<DeviceView> devices) =>
@@ -448,7 +471,4 @@ public sealed partial class PoolGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Decision {Decision} for run {Run} was refused: {Reason}")]
     private partial void LogDecisionRefused(Guid run, string decision, string reason);
-
-    /// <summary>What a node's worker says of its devices and where it listens: shown in the pool view, not used to decide.</summary>
-    private sealed record NodeDetails(IReadOnlyList<DeviceView> Devices, string? WorkerUrl);
 }

@@ -4,15 +4,18 @@ using Lab.Contracts.Pool;
 using Lab.Contracts.Runs;
 using Lab.Knowledge.Runs;
 using Marten;
+using Microsoft.Extensions.Options;
 
 namespace Lab.Grains.Runs;
 
 /// <summary>
 /// One run's history: the single writer of the run's stream (see <see cref="EventSourcedGrain{TState}"/>). The pool grain
-/// tells it what the pool decided and what the worker reported; it records only what is consistent with where the run is
-/// (a late report of an earlier placement changes nothing). A finished run's knowledge entry is projected from its events.
+/// tells it what the pool decided (placed, preempted, requeued, failed over time) and the reports that end a lease; the
+/// heartbeat router brings it its worker's other reports (started, progress, checkpoints) straight, not through the pool.
+/// It records only what is consistent with where the run is (a late report of an earlier placement changes nothing). A finished run's knowledge entry is projected from its events.
 /// </summary>
-public sealed class RunGrain(IDocumentStore store, TimeProvider clock, IGrainFactory grains) : EventSourcedGrain<RunSummary>(store, "run"), IRunGrain
+public sealed class RunGrain(IDocumentStore store, TimeProvider clock, IGrainFactory grains, IOptions<LabBounds> bounds)
+    : EventSourcedGrain<RunSummary>(store, "run"), IRunGrain
 {
     public async Task<RunView> Submit(SubmitRun run, Guid submittedBy)
     {
@@ -132,14 +135,7 @@ public sealed class RunGrain(IDocumentStore store, TimeProvider clock, IGrainFac
     public async Task<RunView> Cancel(Guid by)
     {
         var run = Existing;
-        if (run.SubmittedBy != by) // the idea's team is asked only when it is not the submitter
-        {
-            var idea = await grains.GetGrain<IIdeaGrain>(run.IdeaId).Get();
-            if (idea is null || !RunRules.MayCancel(by, run.SubmittedBy, [.. idea.Members]))
-            {
-                throw new LabRefusedException("Only the member who submitted a run or a member of its idea's team can cancel it.", LabRefusal.Forbidden);
-            }
-        }
+        await EnsureMayActAsync(run, by, "cancel it");
         if (RunRules.IsOver(run.Status))
         {
             throw new LabRefusedException($"The run is already {run.Status.ToString().ToLowerInvariant()}.", LabRefusal.Conflict);
@@ -163,6 +159,56 @@ public sealed class RunGrain(IDocumentStore store, TimeProvider clock, IGrainFac
             throw new LabRefusedException("The run is still checkpointing and stopping; resume it once it has stopped.", LabRefusal.Conflict);
         }
         return AppendAsync(new RunReopened(Id, by, run.CheckpointStep, clock.GetUtcNow()));
+    }
+
+    public async Task<RunView> Name(string? name, Guid by)
+    {
+        Refusals.ThrowIfAny(RunLabels.ValidateName(name, bounds.Value));
+        var run = Existing;
+        await EnsureMayActAsync(run, by, "name it");
+        var kept = RunLabels.Name(name);
+        return kept == run.Name
+            ? run.ToView(clock.GetUtcNow())
+            : await AppendAsync(new RunNamed(Id, kept, run.Name, by, clock.GetUtcNow()));
+    }
+
+    public async Task<RunView> Tag(IReadOnlyList<string> tags, Guid by)
+    {
+        var run = Existing;
+        Refusals.ThrowIfAny(RunLabels.ValidateTags(tags, run.Tags, bounds.Value));
+        await EnsureMayActAsync(run, by, "tag it");
+        var added = RunLabels.Tags(tags).Except(run.Tags, StringComparer.Ordinal).ToList();
+        return added.Count == 0
+            ? run.ToView(clock.GetUtcNow())
+            : await AppendAsync(new RunTagged(Id, added, by, clock.GetUtcNow()));
+    }
+
+    public async Task<RunView> Untag(IReadOnlyList<string> tags, Guid by)
+    {
+        Refusals.ThrowIfAny(RunLabels.ValidateUntag(tags, bounds.Value));
+        var run = Existing;
+        await EnsureMayActAsync(run, by, "take its tags off");
+        var removed = RunLabels.Tags(tags).Intersect(run.Tags, StringComparer.Ordinal).ToList();
+        return removed.Count == 0
+            ? run.ToView(clock.GetUtcNow())
+            : await AppendAsync(new RunUntagged(Id, removed, by, clock.GetUtcNow()));
+    }
+
+    /// <summary>
+    /// Refuses <paramref name="by"/> unless they may act on the run: its submitter, or a member of its idea's team (the
+    /// people the run is for). Everyone else reads it and may run their own.
+    /// </summary>
+    private async Task EnsureMayActAsync(RunSummary run, Guid by, string act)
+    {
+        if (run.SubmittedBy == by)
+        {
+            return;
+        }
+        var idea = await grains.GetGrain<IIdeaGrain>(run.IdeaId).Get();
+        if (idea is null || !RunRules.MayActOn(by, run.SubmittedBy, [.. idea.Members]))
+        {
+            throw new LabRefusedException($"Only the member who submitted a run or a member of its idea's team can {act}.", LabRefusal.Forbidden);
+        }
     }
 
     private RunLeaseReleased Release(RunSummary run)

@@ -32,31 +32,75 @@ public sealed class RunEntry
     public int Preemptions { get; set; }
     public DateTimeOffset FinishedAt { get; set; }
 
+    /// <summary>The idea's title when the run finished, which the entry's words name.</summary>
+    public string IdeaTitle { get; set; } = "";
+
+    /// <summary>What members call the run, now: naming or tagging a finished run changes its entry, so search finds it by them.</summary>
+    public string? Name { get; set; }
+    public List<string> Tags { get; set; } = [];
+    public int Devices { get; set; }
+    public int Attempts { get; set; }
+
     public static RunEntry From(RunSummary run, string ideaTitle)
     {
         var outcome = run.Outcome ?? throw new ArgumentException("Only a finished run becomes a knowledge entry.", nameof(run));
-        var f = CultureInfo.InvariantCulture;
-        var body = new StringBuilder()
-            .Append(f, $"Run {run.Id} for the idea \"{ideaTitle}\" finished {outcome.Step} steps ")
-            .Append(f, $"with training loss {outcome.Loss:0.####} and validation loss {outcome.ValLoss:0.####}, ")
-            .Append(f, $"at {outcome.TokensPerS:0} tokens/s ({outcome.ModelGflopsPerS:0.##} GFLOP/s), expert load max/mean {outcome.ExpertLoadMaxOverMean:0.###}. ")
-            .Append(f, $"It used {run.DeviceSeconds / 3600:0.###} device-hours on {run.Devices} device(s) over {run.Attempts} placement(s), ")
-            .Append(f, $"preempted {run.Preemptions} time(s). Configuration: {run.Config}")
-            .ToString();
-        return new RunEntry
+        var entry = new RunEntry
         {
             Id = run.Id,
             IdeaId = run.IdeaId,
             SubmittedBy = run.SubmittedBy,
-            Title = string.Create(f, $"Run for \"{ideaTitle}\": validation loss {outcome.ValLoss:0.####} after {outcome.Step} steps"),
-            Body = body,
             Config = run.Config,
             Outcome = outcome,
             Curve = [.. run.Curve],
             DeviceSeconds = run.DeviceSeconds,
             Preemptions = run.Preemptions,
             FinishedAt = run.LastActivityAt,
+            IdeaTitle = ideaTitle,
+            Name = run.Name,
+            Tags = [.. run.Tags],
+            Devices = run.Devices,
+            Attempts = run.Attempts,
         };
+        entry.Describe();
+        return entry;
+    }
+
+    /// <summary>Takes a change of the run's name or tags made after it finished.</summary>
+    public void Relabel(IRunEvent change)
+    {
+        switch (change)
+        {
+            case RunNamed e:
+                Name = e.Name;
+                break;
+            case RunTagged e:
+                Tags = [.. Tags.Union(e.Tags, StringComparer.Ordinal)];
+                break;
+            case RunUntagged e:
+                Tags = [.. Tags.Except(e.Tags, StringComparer.Ordinal)];
+                break;
+            default:
+                return;
+        }
+        Describe();
+    }
+
+    /// <summary>Writes <see cref="Title"/> and <see cref="Body"/> from the entry's figures, name and tags.</summary>
+    private void Describe()
+    {
+        var f = CultureInfo.InvariantCulture;
+        var named = Name is null ? "" : $" \"{Name}\"";
+        var body = new StringBuilder()
+            .Append(f, $"Run{named} {Id} for the idea \"{IdeaTitle}\" finished {Outcome.Step} steps ")
+            .Append(f, $"with training loss {Outcome.Loss:0.####} and validation loss {Outcome.ValLoss:0.####}, ")
+            .Append(f, $"at {Outcome.TokensPerS:0} tokens/s ({Outcome.ModelGflopsPerS:0.##} GFLOP/s), expert load max/mean {Outcome.ExpertLoadMaxOverMean:0.###}. ")
+            .Append(f, $"It used {DeviceSeconds / 3600:0.###} device-hours on {Devices} device(s) over {Attempts} placement(s), ")
+            .Append(f, $"preempted {Preemptions} time(s). ")
+            .Append(Tags.Count == 0 ? "" : $"Tags: {string.Join(", ", Tags)}. ")
+            .Append(f, $"Configuration: {Config}")
+            .ToString();
+        Title = string.Create(f, $"Run{named} for \"{IdeaTitle}\": validation loss {Outcome.ValLoss:0.####} after {Outcome.Step} steps");
+        Body = body;
     }
 }
 
@@ -79,17 +123,33 @@ public sealed partial class RunEntryProjection : SingleStreamProjection<RunEntry
         IIdentitySetter<RunEntry, Guid> identitySetter, IReadOnlyList<IEvent> events, CancellationToken cancellation)
     {
         var finished = events.Select((e, i) => (e, i)).FirstOrDefault(x => x.e.Data is RunFinished);
-        if (finished.e is null)
+        var entry = snapshot;
+        var after = 0;
+        if (finished.e is not null)
+        {
+            var before = events[0].Version - 1;
+            var run = before > 0 ? await session.Events.AggregateStreamAsync<RunSummary>(identity, version: before, token: cancellation) : null;
+            foreach (var e in events.Take(finished.i + 1))
+            {
+                run = RunSummary.Fold(run, (ILabEvent)e.Data);
+            }
+            var idea = await session.Events.AggregateStreamAsync<IdeaSummary>(run!.IdeaId, timestamp: finished.e.Timestamp, token: cancellation);
+            entry = RunEntry.From(run, idea?.Title ?? run.IdeaId.ToString());
+            after = finished.i + 1;
+        }
+        // Names and tags given after the finish: the entry says what members call the run now.
+        var labels = events.Skip(after).Select(e => e.Data).Where(d => d is RunNamed or RunTagged or RunUntagged).Cast<IRunEvent>().ToList();
+        if (entry is null || (finished.e is null && labels.Count == 0))
         {
             return (snapshot, ActionType.Nothing);
         }
-        var before = events[0].Version - 1;
-        var run = before > 0 ? await session.Events.AggregateStreamAsync<RunSummary>(identity, version: before, token: cancellation) : null;
-        foreach (var e in events.Take(finished.i + 1))
+        if (entry.IdeaTitle.Length == 0 && await session.LoadAsync<RunSummary>(identity, cancellation) is { } stored)
         {
-            run = RunSummary.Fold(run, (ILabEvent)e.Data);
+            // An entry stored before it kept these: what its words need, as they were when the run finished.
+            var idea = await session.Events.AggregateStreamAsync<IdeaSummary>(entry.IdeaId, timestamp: entry.FinishedAt, token: cancellation);
+            (entry.IdeaTitle, entry.Devices, entry.Attempts) = (idea?.Title ?? entry.IdeaId.ToString(), stored.Devices, stored.Attempts);
         }
-        var idea = await session.Events.AggregateStreamAsync<IdeaSummary>(run!.IdeaId, timestamp: finished.e.Timestamp, token: cancellation);
-        return (RunEntry.From(run, idea?.Title ?? run.IdeaId.ToString()), ActionType.Store);
+        labels.ForEach(entry.Relabel);
+        return (entry, ActionType.Store);
     }
 }

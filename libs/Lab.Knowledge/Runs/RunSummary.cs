@@ -46,6 +46,12 @@ public sealed class RunSummary : IStreamState<RunSummary>, IRunSoFar
     public double DeviceSeconds { get; set; }
     public RunOutcome? Outcome { get; set; }
     public string? FailureReason { get; set; }
+    /// <summary>What members called it (null until someone names it), and its tags, in the order they were put on.</summary>
+    public string? Name { get; set; }
+    public List<string> Tags { get; set; } = [];
+
+    /// <summary>What it trains, read from <see cref="Config"/> when it was submitted (for sorting and comparing runs).</summary>
+    public RunSetup? Setup { get; set; }
     public List<RunHistoryEntry> History { get; set; } = [];
     public List<RunPoint> Curve { get; set; } = [];
     public long Version { get; set; }
@@ -64,7 +70,7 @@ public sealed class RunSummary : IStreamState<RunSummary>, IRunSoFar
         TokensPerS, Node, DeviceIndexes, Attempts, Preemptions, CheckpointStep, Math.Round(DeviceSecondsAt(now), 3),
         Outcome is null ? null : Outcome with { Checkpoint = ServerPaths.FileNameOf(Outcome.Checkpoint) },
         FailureReason is null ? null : ServerPaths.Hide(FailureReason), Config,
-        Version, [.. History.Select(h => h with { Detail = ServerPaths.Hide(h.Detail) })]);
+        Version, [.. History.Select(h => h with { Detail = ServerPaths.Hide(h.Detail) })], Name, [.. Tags], Setup ?? RunSetups.Of(Config));
 
     /// <summary>How each event of a run's stream changes the run.</summary>
     public static RunSummary Fold(RunSummary? run, ILabEvent change)
@@ -95,6 +101,7 @@ public sealed class RunSummary : IStreamState<RunSummary>, IRunSoFar
         TotalSteps = e.TotalSteps,
         Devices = e.Devices,
         Kind = e.Kind,
+        Setup = RunSetups.Of(e.Config),
     };
 
     private void Change(IRunEvent change)
@@ -170,6 +177,15 @@ public sealed class RunSummary : IStreamState<RunSummary>, IRunSoFar
             case RunReopened e:
                 Status = RunStatus.Queued;
                 QueuedAt = e.At;
+                break;
+            case RunNamed e:
+                Name = e.Name;
+                break;
+            case RunTagged e:
+                Tags = [.. Tags.Union(e.Tags, StringComparer.Ordinal)];
+                break;
+            case RunUntagged e:
+                Tags = [.. Tags.Except(e.Tags, StringComparer.Ordinal)];
                 break;
             default:
                 throw new ArgumentException($"A run's stream has no event {change.GetType().Name}.", nameof(change));

@@ -31,7 +31,10 @@ public static class RunsApi
             .WithSummary("Put a training run for an idea on the shared pool (admitted at once, no approval)");
         runs.MapGet("/", ListRuns)
             .WithName(nameof(ListRuns))
-            .WithSummary("Runs, newest first; filter by idea or status");
+            .WithSummary("Runs, newest first or sorted by a column (sort=submitted|name|status|step|loss|valLoss|deviceTime|modelDim|layers|experts|steps|data, order=asc|desc, unknown figures last); filter by idea, status, tag or text (q: a name or idea title holding it, or the tag)");
+        runs.MapGet("/tags", ListRunTags)
+            .WithName(nameof(ListRunTags))
+            .WithSummary("The tags runs carry, most used first, with how many runs carry each");
         runs.MapGet("/accounting", GetAccounting)
             .WithName(nameof(GetAccounting))
             .WithSummary("Device time used per idea (information, never a quota)");
@@ -44,6 +47,15 @@ public static class RunsApi
         runs.MapPost("/{id:guid}/resume", ResumeRun)
             .WithName(nameof(ResumeRun))
             .WithSummary("Resume a cancelled run (its submitter): it waits for devices again and continues from its last checkpoint");
+        runs.MapPut("/{id:guid}/name", NameRun)
+            .WithName(nameof(NameRun))
+            .WithSummary("Name a run, rename it, or clear its name with null (its submitter or a member of its idea's team); the change is in its history");
+        runs.MapPost("/{id:guid}/tags", TagRun)
+            .WithName(nameof(TagRun))
+            .WithSummary("Put tags on a run (its submitter or a member of its idea's team); tags it carries already are left as they are");
+        runs.MapDelete("/{id:guid}/tags", UntagRun)
+            .WithName(nameof(UntagRun))
+            .WithSummary("Take tags off a run (?tag=a&tag=b; its submitter or a member of its idea's team); tags it does not carry are ignored");
         runs.MapGet("/{id:guid}/metrics", GetRunMetrics)
             .WithName(nameof(GetRunMetrics))
             .WithSummary("The run's learning curve as newline-delimited JSON, followed live until the run is over (follow=false: what is there now; after=seq: only lines after that one)");
@@ -113,27 +125,78 @@ public static class RunsApi
         return (errors.Count == 0 ? run : null, errors);
     }
 
-    public static async Task<Results<Ok<Page<RunView>>, ValidationProblem>> ListRuns(IQuerySession session, TimeProvider clock, Guid? ideaId, string? status, int? offset, int? limit, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<Page<RunView>>, ValidationProblem>> ListRuns(IQuerySession session, TimeProvider clock, Microsoft.Extensions.Options.IOptions<LabBounds> bounds,
+        Guid? ideaId, string? status, string? tag, string? q, string? sort, string? order, int? offset, int? limit, CancellationToken cancellationToken)
     {
         var paging = Paging.Validate(offset, limit, MaxPageSize);
         var only = QueryChoice.Parse<RunStatus>(status, "status", paging.Errors);
+        var column = QueryChoice.Parse<RunSort>(sort, "sort", paging.Errors);
+        var direction = QueryChoice.Parse<SortDirection>(order, "order", paging.Errors);
+        if (tag is not null && RunLabels.ProblemOf(tag, bounds.Value) is { } problem)
+        {
+            paging.Errors["tag"] = [problem];
+        }
+        Text.Optional(paging.Errors, "q", q, MaxTextFilterLength);
         if (paging.Errors.Count > 0)
         {
             return TypedResults.ValidationProblem(paging.Errors);
         }
-        var query = session.Query<RunSummary>().AsQueryable();
-        if (ideaId is { } idea)
-        {
-            query = query.Where(r => r.IdeaId == idea);
-        }
-        if (only is { } wanted)
-        {
-            query = query.Where(r => r.Status == wanted);
-        }
-        var total = await query.CountAsync(cancellationToken);
-        var rows = await query.OrderByDescending(r => r.SubmittedAt).Skip(paging.Offset).Take(paging.Limit).ToListAsync(cancellationToken);
+        var filter = new RunQuery(ideaId, only, tag is null ? null : RunLabels.Tag(tag), string.IsNullOrWhiteSpace(q) ? null : q.Trim(), column, direction);
+        var (rows, total) = await RunList.ReadAsync(session, filter, paging.Offset, paging.Limit, cancellationToken);
         var now = clock.GetUtcNow();
         return TypedResults.Ok(new Page<RunView>([.. rows.Select(r => r.ToView(now))], total, paging.Offset, paging.Limit));
+    }
+
+    /// <summary>The longest text the run list looks for: an idea's title.</summary>
+    public const int MaxTextFilterLength = Contracts.Ideas.IdeaRules.TitleMaxLength;
+
+    public static async Task<Ok<IReadOnlyList<RunTagCount>>> ListRunTags(IQuerySession session, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await RunTags.ReadAsync(session, cancellationToken));
+
+    public static async Task<Results<Ok<RunView>, ValidationProblem, ProblemHttpResult>> NameRun(
+        Guid id, NameRun body, ClaimsPrincipal user, IQuerySession session, IGrainFactory grains, Microsoft.Extensions.Options.IOptions<LabBounds> bounds, CancellationToken cancellationToken)
+    {
+        var errors = body is null ? new() { ["body"] = ["A JSON body with the run's name (or null to clear it) is required."] } : RunLabels.ValidateName(body.Name, bounds.Value);
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors, title: "The run cannot be named like that");
+        }
+        if (await session.LoadAsync<RunSummary>(id, cancellationToken) is null)
+        {
+            return Problems.NotFound($"No run has the id {id}.");
+        }
+        return TypedResults.Ok(await grains.GetGrain<IRunGrain>(id).Name(body!.Name, user.MemberId()));
+    }
+
+    public static async Task<Results<Ok<RunView>, ValidationProblem, ProblemHttpResult>> TagRun(
+        Guid id, TagRun body, ClaimsPrincipal user, IQuerySession session, IGrainFactory grains, Microsoft.Extensions.Options.IOptions<LabBounds> bounds, CancellationToken cancellationToken)
+    {
+        var run = await session.LoadAsync<RunSummary>(id, cancellationToken);
+        var errors = RunLabels.ValidateTags(body?.Tags, run?.Tags ?? [], bounds.Value);
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors, title: "The run cannot be tagged like that");
+        }
+        if (run is null)
+        {
+            return Problems.NotFound($"No run has the id {id}.");
+        }
+        return TypedResults.Ok(await grains.GetGrain<IRunGrain>(id).Tag(body!.Tags!, user.MemberId()));
+    }
+
+    public static async Task<Results<Ok<RunView>, ValidationProblem, ProblemHttpResult>> UntagRun(
+        Guid id, string[]? tag, ClaimsPrincipal user, IQuerySession session, IGrainFactory grains, Microsoft.Extensions.Options.IOptions<LabBounds> bounds, CancellationToken cancellationToken)
+    {
+        var errors = RunLabels.ValidateUntag(tag, bounds.Value);
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors, title: "Those tags cannot be taken off");
+        }
+        if (await session.LoadAsync<RunSummary>(id, cancellationToken) is null)
+        {
+            return Problems.NotFound($"No run has the id {id}.");
+        }
+        return TypedResults.Ok(await grains.GetGrain<IRunGrain>(id).Untag(tag!, user.MemberId()));
     }
 
     public static async Task<Results<Ok<RunView>, ProblemHttpResult>> GetRun(Guid id, IQuerySession session, TimeProvider clock, CancellationToken cancellationToken)
