@@ -11,9 +11,10 @@ namespace Lab.Portal;
 public static class PortalServiceExtensions
 {
     /// <summary>
-    /// The portal is rendered on the server and needs nothing but itself: its stylesheet, its own scripts (loss-chart.js,
-    /// which reads the portal's metrics relay; live.js, which reads the page itself again), forms that post to itself, and
-    /// SVG charts drawn inline. No inline script or style, nothing from elsewhere, never in a frame.
+    /// The portal is rendered on the server and needs nothing but itself: its stylesheets, its scripts (uPlot, vendored;
+    /// lab-charts.js, which reads the portal's metrics relay and draws on canvases, styling elements through the CSSOM,
+    /// which this policy allows, never with style attributes; live.js, which reads the page itself again), and forms that
+    /// post to itself. No inline script or style, nothing from elsewhere, never in a frame.
     /// </summary>
     public const string ContentSecurityPolicy =
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; " +

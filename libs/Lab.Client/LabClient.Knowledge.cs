@@ -28,9 +28,23 @@ public sealed partial class LabClient
     public Task<Page<InsightView>> ListInsightsAsync(Guid? idea = null, int? offset = null, int? limit = null, CancellationToken cancellationToken = default) =>
         GetAsync<Page<InsightView>>(PathOf("insights", ("ideaId", idea), ("offset", offset), ("limit", limit)), cancellationToken);
 
-    /// <summary>Full-text search over ideas, notes and insights (only <paramref name="kind"/>: idea, note or insight, when given).</summary>
+    /// <summary>
+    /// Full-text search over ideas, notes, insights and finished runs (only <paramref name="kind"/>: idea, note, insight or
+    /// run, when given); the answer says what the query probably meant when one of its words looks misspelt.
+    /// </summary>
     public Task<SearchResults> SearchAsync(string query, string? kind = null, int? limit = null, CancellationToken cancellationToken = default) =>
         GetAsync<SearchResults>(PathOf("knowledge/search", ("q", query), ("limit", limit), ("kind", kind)), cancellationToken);
+
+    public Task<InsightView> GetInsightAsync(Guid insight, CancellationToken cancellationToken = default) =>
+        GetAsync<InsightView>($"insights/{insight}", cancellationToken);
+
+    /// <summary>
+    /// What <paramref name="id"/> (a whole id or its start) names, as a <paramref name="kind"/> (idea, note, insight, run,
+    /// researcher, dataset) or anything when null. An ambiguous start is refused (409) with its
+    /// <see cref="LabProblem.Candidates"/>; one that names nothing with 404.
+    /// </summary>
+    public Task<IdMatch> ResolveIdAsync(string id, string? kind = null, CancellationToken cancellationToken = default) =>
+        GetAsync<IdMatch>(PathOf($"ids/{Uri.EscapeDataString(id)}", ("kind", kind)), cancellationToken);
 
     /// <summary>What happened in the lab, newest first.</summary>
     public Task<Page<HistoryEntry>> GetFeedAsync(int? offset = null, int? limit = null, CancellationToken cancellationToken = default) =>

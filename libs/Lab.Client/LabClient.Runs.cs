@@ -110,6 +110,36 @@ public sealed partial class LabClient
         }
     }
 
+    /// <summary>Which of a run's files <see cref="OpenRunFileAsync"/> downloads.</summary>
+    public enum RunFile
+    {
+        /// <summary>Its newest checkpoint, as the training engine wrote it.</summary>
+        Checkpoint,
+
+        /// <summary>Its training log: what its training processes printed.</summary>
+        Log,
+    }
+
+    /// <summary>
+    /// Opens the download of one of a run's files and answers as soon as the headers arrive, whatever the status (a relay
+    /// passes it on as it is; <see cref="DownloadRunFileAsync"/> for everyone else). The caller disposes it.
+    /// </summary>
+    public Task<HttpResponseMessage> OpenRunFileAsync(Guid run, RunFile file, CancellationToken cancellationToken = default) =>
+        TrySendAsync(new HttpRequestMessage(HttpMethod.Get, Root + RunFilePath(run, file)), HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+
+    /// <summary>Copies one of a run's files into <paramref name="destination"/>; its name as the API offers it (<c>run-ID-step-N.ckpt</c>).</summary>
+    public async Task<string> DownloadRunFileAsync(Guid run, RunFile file, Stream destination, CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, Root + RunFilePath(run, file));
+        using var response = await SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        await using var content = await response.Content.ReadAsStreamAsync(cancellationToken);
+        await content.CopyToAsync(destination, cancellationToken);
+        return response.Content.Headers.ContentDisposition?.FileNameStar ?? response.Content.Headers.ContentDisposition?.FileName?.Trim('"')
+            ?? (file == RunFile.Log ? $"run-{run}.log" : $"run-{run}.ckpt");
+    }
+
+    private static string RunFilePath(Guid run, RunFile file) => file == RunFile.Log ? $"runs/{run}/log" : $"runs/{run}/checkpoint";
+
     /// <summary>The pool: nodes and devices, what runs where, the queue with reasons, and each idea's fair share.</summary>
     public Task<PoolView> GetPoolAsync(CancellationToken cancellationToken = default) =>
         GetAsync<PoolView>("pool", cancellationToken);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Lab.Contracts;
+using Lab.Contracts.Reading;
 
 namespace Lab.Client;
 
@@ -12,6 +13,9 @@ namespace Lab.Client;
 /// </summary>
 public sealed record LabProblem(string Title, string? Detail, IReadOnlyDictionary<string, string[]> Errors)
 {
+    /// <summary>What an ambiguous id (the start of several) could have meant, when the API refused it for that.</summary>
+    public IReadOnlyList<IdMatch> Candidates { get; init; } = [];
+
     /// <summary>A problem with one field, found before anything was sent (so nothing was written).</summary>
     public static LabProblem Field(string field, string message) =>
         new("Please check the form.", null, new Dictionary<string, string[]> { [field] = [message] });
@@ -65,7 +69,7 @@ public sealed class LabClientException(HttpStatusCode? status, LabProblem proble
             if (problem is not null && (problem.Title is not null || problem.Detail is not null || problem.Errors is not null))
             {
                 var title = status == HttpStatusCode.Unauthorized ? fallback : problem.Title ?? fallback;
-                return new LabClientException(status, new LabProblem(title, problem.Detail, problem.Errors ?? []));
+                return new LabClientException(status, new LabProblem(title, problem.Detail, problem.Errors ?? []) { Candidates = problem.Candidates ?? [] });
             }
         }
         catch (JsonException)
@@ -79,5 +83,5 @@ public sealed class LabClientException(HttpStatusCode? status, LabProblem proble
         return new LabClientException(status, fallback);
     }
 
-    private sealed record ProblemDocument(string? Title, string? Detail, Dictionary<string, string[]>? Errors);
+    private sealed record ProblemDocument(string? Title, string? Detail, Dictionary<string, string[]>? Errors, List<IdMatch>? Candidates);
 }

@@ -92,6 +92,15 @@ public sealed record LabBounds
     [Id(10)]
     public int MaxTagLength { get; init; } = 40;
 
+    /// <summary>
+    /// Progress and evaluation lines one run keeps in its metrics (each a few hundred bytes with its expert load). 20,000
+    /// keeps every line of a run that logs every 10 steps for 100,000 steps with an evaluation every 500, or of one that logs
+    /// every step for 16,000 steps; a run that would report more keeps its training lines evenly spaced over its steps
+    /// (every second, third... logged step), and its evaluations, within the bound.
+    /// </summary>
+    [Id(11)]
+    public int MaxMetricsLinesPerRun { get; init; } = 20_000;
+
     /// <summary><see cref="MaxRunMemoryGiB"/> in bytes, for whoever enforces it on a process (an rlimit, a cgroup).</summary>
     [JsonIgnore]
     public long MaxRunMemoryBytes => (long)(MaxRunMemoryGiB * BytesPerGiB);
@@ -135,6 +144,7 @@ public sealed record LabBounds
         Positive(problems, nameof(MaxRunNameLength), MaxRunNameLength > 0, MaxRunNameLength);
         Positive(problems, nameof(MaxTagsPerRun), MaxTagsPerRun > 0, MaxTagsPerRun);
         Positive(problems, nameof(MaxTagLength), MaxTagLength > 0, MaxTagLength);
+        Positive(problems, nameof(MaxMetricsLinesPerRun), MaxMetricsLinesPerRun > 0, MaxMetricsLinesPerRun);
         return problems;
     }
 

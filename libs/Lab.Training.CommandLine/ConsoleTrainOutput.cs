@@ -32,7 +32,7 @@ internal sealed class ConsoleTrainOutput : ITrainOutput
         switch (trainingEvent)
         {
             case StartedEvent s:
-                Line($"{(s.Resumed ? $"Resuming at step {s.Step} from {s.ResumedFrom}" : "Training")}: {Millions(s.Parameters)} parameters ({Millions(s.ActiveParameters)} active per token), {s.Tokenizer} vocabulary of {s.VocabSize}, {s.TrainTokens:N0} training tokens, {s.Device} with {s.Threads} thread{(s.Threads == 1 ? "" : "s")}, {s.Dispatch} dispatch.");
+                Line($"{(s.Resumed ? $"Resuming at step {s.Step} from {s.ResumedFrom}" : "Training")}: {Millions(s.Parameters)} parameters ({Millions(s.ActiveParameters)} active per token), {s.Tokenizer} vocabulary of {s.VocabSize}, {s.TrainTokens:N0} training tokens, {(s.Devices is { Count: > 1 } devices ? $"{devices.Count} data-parallel replicas on {string.Join(", ", devices)}" : s.Device)} with {s.Threads} thread{(s.Threads == 1 ? "" : "s")}, {s.Dispatch} dispatch.");
                 break;
             case ProgressEvent p when _bar is not null:
                 _bar.Value = p.Step;

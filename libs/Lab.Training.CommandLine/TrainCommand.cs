@@ -29,7 +29,12 @@ public static class TrainCommand
         var output = new Option<string>("--out") { Description = "Folder for checkpoints.", DefaultValueFactory = _ => Path.Combine("runs", "train") };
         var resume = new Option<bool>("--resume") { Description = "Continue from the newest valid checkpoint in --out (with its saved configuration unless --preset or --config is given)." };
         var seed = new Option<long?>("--seed") { Description = "Seed of the weights, the synthetic corpus and the batch order." };
-        var threads = new Option<int?>("--threads") { Description = "Compute threads (0: one per core)." };
+        var threads = new Option<int?>("--threads") { Description = "Compute threads (0: one per core), shared by the devices' replicas." };
+        var devices = new Option<string?>("--devices")
+        {
+            Description = "The machine's devices to train on, by index, e.g. 0,1: CUDA devices as nvidia-smi numbers them (CUDA_VISIBLE_DEVICES is respected), " +
+                "or on a machine without CUDA, CPU slices that share the threads. Several devices train data parallel. Default: one device.",
+        };
         var json = new Option<bool>("--json") { Description = "Write one JSON object per line on standard output instead of a progress bar." };
         var stopWhenInputEnds = new Option<bool>("--stop-when-input-ends")
         {
@@ -38,7 +43,7 @@ public static class TrainCommand
 
         var command = new Command(Name, "Train a DeepSeek-style mixture-of-experts language model. SIGINT/SIGTERM or a line 'stop' on standard input save a checkpoint and stop at the next step; SIGUSR1 or a line 'checkpoint' save one and carry on.")
         {
-            preset, config, data, tokenizer, steps, output, resume, seed, threads, json, stopWhenInputEnds,
+            preset, config, data, tokenizer, steps, output, resume, seed, threads, devices, json, stopWhenInputEnds,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -52,7 +57,8 @@ public static class TrainCommand
                 parse.GetValue(resume),
                 parse.GetValue(seed),
                 parse.GetValue(threads),
-                parse.GetValue(stopWhenInputEnds));
+                parse.GetValue(stopWhenInputEnds),
+                parse.GetValue(devices));
             ITrainOutput sink = parse.GetValue(json) ? new JsonTrainOutput() : new ConsoleTrainOutput();
             return TrainRunner.RunAsync(request, sink, cancellationToken);
         });

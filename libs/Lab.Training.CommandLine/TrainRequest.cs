@@ -15,8 +15,12 @@ public sealed record TrainRequest(
     bool Resume,
     long? Seed,
     int? Threads,
-    bool StopWhenInputEnds = false)
+    bool StopWhenInputEnds = false,
+    string? Devices = null)
 {
+    /// <summary>The machine's devices <c>--devices</c> names (null: one device); throws <see cref="ConfigException"/> when it is no list of indexes.</summary>
+    public IReadOnlyList<int>? DeviceIndexes() => Devices is null ? null : ComputeDevices.ParseIndexes(Devices);
+
     /// <summary>
     /// The validated configuration of the run: a preset, a file, or (resuming without either) the checkpoint's own,
     /// with the flags applied on top. Throws <see cref="ConfigException"/> before any work when it is unusable.

@@ -32,10 +32,11 @@ internal static class TrainRunner
         using var cancellation = control.StopWhenCancelled(cancellationToken);
         try
         {
+            var devices = request.DeviceIndexes();
             var config = request.Resolve(output.Report);
             using var trainer = request.Resume
-                ? Trainer.Resume(config, request.Output, output.Report)
-                : Trainer.Start(config, request.Output, output.Report);
+                ? Trainer.Resume(config, request.Output, output.Report, devices)
+                : Trainer.Start(config, request.Output, output.Report, devices);
             return output.Run(trainer, control) == TrainingOutcome.Finished ? Finished : requests.StoppedExitCode;
         }
         catch (Exception e) when (e is ConfigException or CheckpointException)

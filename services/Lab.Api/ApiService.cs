@@ -26,6 +26,7 @@ public static class ApiService
         app.MapNotesApi();
         app.MapResearchersApi();
         app.MapKnowledgeApi();
+        app.MapIdsApi();
         app.MapPoolApi();
         app.MapBoundsApi();
         app.MapRunsApi();

@@ -5,7 +5,7 @@ namespace Lab.Worker;
 
 /// <summary>
 /// Tells the pool, every few seconds (at once when a run starts or ends), that this node is alive, which devices it
-/// offers and what its runs did; applies the answer (what to run and stop). On shutdown the runs checkpoint and stop,
+/// offers and how they are used, and what its runs did; applies the answer (what to run and stop). On shutdown the runs checkpoint and stop,
 /// and the pool hears it, so they resume elsewhere without waiting for the heartbeat timeout.
 /// </summary>
 public sealed partial class HeartbeatService(
@@ -46,11 +46,16 @@ public sealed partial class HeartbeatService(
 
     private async Task BeatAsync(CancellationToken cancellationToken, bool applyOrders = true)
     {
-        var reports = runs.Pending();
+        var reports = runs.Pending(out var more);
         try
         {
-            var orders = await pool.HeartbeatAsync(node.Describe() with { Reports = reports }, cancellationToken);
+            var usage = DeviceUsageReader.Read(node.Machine, runs.Processes());
+            var orders = await pool.HeartbeatAsync(node.Describe() with { Reports = reports, Usage = usage }, cancellationToken);
             runs.Acknowledge(reports);
+            if (more)
+            {
+                runs.Urgent.Release(); // the rest right after: a run that logs often outpaces one heartbeat's share
+            }
             status.Succeeded();
             if (applyOrders)
             {

@@ -1,5 +1,8 @@
 using Lab.Contracts;
 using Lab.Contracts.Pool;
+using Lab.Contracts.Runs;
+using Lab.Training;
+using Lab.Training.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace Lab.Worker;
@@ -8,7 +11,7 @@ namespace Lab.Worker;
 /// The training processes of this node, kept in line with what the pool wants (the orders in each heartbeat's answer),
 /// and the reports they produced that the pool has not yet acknowledged.
 /// </summary>
-public sealed partial class RunSupervisor(IOptions<WorkerOptions> options, RunData data, ILogger<RunSupervisor> logger) : IDisposable
+public sealed partial class RunSupervisor(IOptions<WorkerOptions> options, RunData data, NodeIdentity node, ILogger<RunSupervisor> logger) : IDisposable
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<Guid, TrainingProcess> _processes = [];
@@ -34,8 +37,17 @@ public sealed partial class RunSupervisor(IOptions<WorkerOptions> options, RunDa
         }
     }
 
+    /// <summary>The training processes running now.</summary>
+    public IReadOnlyList<TrainingProcess> Processes()
+    {
+        lock (_lock)
+        {
+            return [.. _processes.Values];
+        }
+    }
+
     /// <summary>Where a run keeps its configuration and checkpoints: the same path on every node that shares the folder.</summary>
-    public string FolderOf(Guid run) => Path.Combine(CheckpointRoot, "runs", run.ToString("D"));
+    public string FolderOf(Guid run) => RunFiles.FolderOf(CheckpointRoot, run);
 
     /// <summary>Starts what should run, stops what was asked to stop, and kills what is no longer leased here.</summary>
     public void Apply(NodeOrders orders)
@@ -77,14 +89,36 @@ public sealed partial class RunSupervisor(IOptions<WorkerOptions> options, RunDa
         }
     }
 
-    /// <summary>The reports the pool has not acknowledged yet, oldest first.</summary>
-    public IReadOnlyList<RunReport> Pending()
+    /// <summary>
+    /// The oldest reports the pool has not acknowledged yet, as many as one heartbeat carries (at most
+    /// <see cref="PoolRules.MaxReportsPerHeartbeat"/>, and about <see cref="HeartbeatReportBytes"/> of JSON, within the
+    /// API's limit on a request); <paramref name="more"/> says whether others wait behind them.
+    /// </summary>
+    public IReadOnlyList<RunReport> Pending(out bool more)
     {
         lock (_lock)
         {
-            return [.. _pending];
+            var bytes = 0L;
+            var count = 0;
+            while (count < _pending.Count && count < PoolRules.MaxReportsPerHeartbeat)
+            {
+                bytes += ApproximateBytes(_pending[count]);
+                if (bytes > HeartbeatReportBytes && count > 0)
+                {
+                    break;
+                }
+                count++;
+            }
+            more = count < _pending.Count;
+            return _pending.GetRange(0, count);
         }
     }
+
+    /// <summary>The JSON a heartbeat's reports may take: half the API's limit on a request body, leaving room for the rest.</summary>
+    public const long HeartbeatReportBytes = LabServices.MaxRequestBodyBytes / 2;
+
+    /// <summary>Reports kept while the pool cannot be reached; beyond, the oldest progress lines are dropped (never a start, a checkpoint or an end).</summary>
+    public const int MaxPendingReports = 50_000;
 
     /// <summary>The pool took these reports: forget them.</summary>
     public void Acknowledge(IReadOnlyList<RunReport> sent)
@@ -145,14 +179,31 @@ public sealed partial class RunSupervisor(IOptions<WorkerOptions> options, RunDa
         {
             return; // its data is on its way; the next heartbeat starts it
         }
+        RunPlacement placement;
         try
         {
-            var process = TrainingProcess.Start(_program, _sandbox, order, config, folder, options.Value.StopTimeout, Receive);
+            placement = RunPlacement.For(order.DeviceIndexes, node.Machine, Environment.GetEnvironmentVariable(CudaVisibility.Variable),
+                RunConfig.FromJson(config, "config").Training.Threads);
+        }
+        catch (Exception e) when (e is ArgumentException or ConfigException)
+        {
+            EndWithoutProcess(order, RunReportKind.Failed, $"It cannot be placed on this node: {e.Message}");
+            return;
+        }
+        var log = TrainingLog.Open(CheckpointRoot, order.RunId, options.Value.TrainingLogMaxBytes, out var logProblem);
+        if (logProblem is not null)
+        {
+            LogNoTrainingLog(order.RunId, logProblem);
+        }
+        try
+        {
+            var process = TrainingProcess.Start(_program, _sandbox, order, config, folder, placement, options.Value.StopTimeout, log, Receive);
             _processes[order.RunId] = process;
-            LogStarted(order.RunId, order.Attempt, process.ProcessId);
+            LogStarted(order.RunId, order.Attempt, process.ProcessId, string.Join(", ", placement.DeviceIds));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
         {
+            log.Dispose();
             EndWithoutProcess(order, RunReportKind.Failed, $"The training process could not start ({_program}): {e.Message}");
         }
     }
@@ -168,10 +219,10 @@ public sealed partial class RunSupervisor(IOptions<WorkerOptions> options, RunDa
     {
         lock (_lock)
         {
-            if (report.Kind == RunReportKind.Progress && report.ValLoss is null)
+            // Every line is kept for the pool to record; only a pool out of reach for long makes the oldest progress go.
+            if (_pending.Count >= MaxPendingReports && _pending.FindIndex(r => r.Kind == RunReportKind.Progress) is >= 0 and var oldest)
             {
-                // Progress is sampled: only the newest training figures of a run wait for the next heartbeat.
-                _pending.RemoveAll(r => r.RunId == report.RunId && r.Kind == RunReportKind.Progress && r.ValLoss is null);
+                _pending.RemoveAt(oldest);
             }
             _pending.Add(report);
             if (report.EndsLease)
@@ -191,11 +242,23 @@ public sealed partial class RunSupervisor(IOptions<WorkerOptions> options, RunDa
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Run {Run} (attempt {Attempt}) started as process {Pid}")]
-    private partial void LogStarted(Guid run, int attempt, int pid);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {Run} (attempt {Attempt}) started as process {Pid} on {Devices}")]
+    private partial void LogStarted(Guid run, int attempt, int pid, string devices);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {Run} (attempt {Attempt}) ended: {Kind} {Message}")]
     private partial void LogEnded(Guid run, int attempt, RunReportKind kind, string? message);
+
+    /// <summary>A report's size in the heartbeat's JSON, roughly and never much below: its fixed fields, texts and figures.</summary>
+    private static long ApproximateBytes(RunReport report)
+    {
+        var figures = report.Figures;
+        var matrix = (figures?.ExpertLoad?.Sum(row => row.Count) ?? 0)
+            + (figures?.ExpertAffinity?.Sum(a => a.Value.Count + a.Key.Length / 4 + 4) ?? 0);
+        return 600 + 2 * ((report.Message?.Length ?? 0) + (report.Checkpoint?.Length ?? 0)) + 24L * matrix;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The training log of run {Run} cannot be written, it trains without one: {Reason}")]
+    private partial void LogNoTrainingLog(Guid run, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run {Run} is no longer leased to this node; its process is stopped")]
     private partial void LogLeaseGone(Guid run);

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using Lab.Contracts;
 using Lab.Contracts.Pool;
+using Lab.Contracts.Runs;
 using Lab.Training.Checkpoints;
 using Lab.Training.Protocol;
 
@@ -21,6 +23,7 @@ public sealed partial class TrainingProcess : IDisposable
     private readonly Queue<string> _stderr = new();
     private readonly TimeSpan _stopTimeout;
     private readonly string _folder;
+    private readonly TrainingLog _log;
     private RunReport? _end;
     private string? _error;
     private string? _incompatible;
@@ -28,16 +31,41 @@ public sealed partial class TrainingProcess : IDisposable
     private string? _lastCheckpoint;
     private volatile bool _stopRequested;
 
-    private TrainingProcess(RunOrder order, Process process, Action<RunReport> report, TimeSpan stopTimeout, string folder)
+    private TrainingProcess(RunOrder order, RunPlacement placement, Process process, Action<RunReport> report, TimeSpan stopTimeout, string folder, TrainingLog log)
     {
         Order = order;
+        Placement = placement;
         _process = process;
         _report = report;
         _stopTimeout = stopTimeout;
         _folder = folder;
+        _log = log;
     }
 
     public RunOrder Order { get; }
+
+    /// <summary>The devices it trains on.</summary>
+    public RunPlacement Placement { get; }
+
+    /// <summary>Its replicas' figures in its last progress line (per device); null before the first.</summary>
+    public IReadOnlyList<DeviceFigures>? LastPerDevice { get; private set; }
+
+    /// <summary>The training process' resident memory now; null once it has exited.</summary>
+    public long? MemoryBytes
+    {
+        get
+        {
+            try
+            {
+                _process.Refresh();
+                return _process.HasExited ? null : _process.WorkingSet64;
+            }
+            catch (InvalidOperationException)
+            {
+                return null;
+            }
+        }
+    }
 
     /// <summary>Completes when the process has exited and its end was reported.</summary>
     public Task Completion { get; private set; } = Task.CompletedTask;
@@ -45,17 +73,18 @@ public sealed partial class TrainingProcess : IDisposable
     public int ProcessId => _process.Id;
 
     /// <summary>
-    /// Starts the run in <paramref name="folder"/> (its configuration, data and checkpoints) inside the sandbox, resuming
-    /// when a checkpoint is there.
+    /// Starts the run in <paramref name="folder"/> (its configuration, data and checkpoints) inside the sandbox, on the
+    /// devices of its <paramref name="placement"/>, resuming when a checkpoint is there.
     /// </summary>
-    public static TrainingProcess Start(TrainingProgram program, TrainingSandbox sandbox, RunOrder order, string configuration, string folder, TimeSpan stopTimeout, Action<RunReport> report)
+    public static TrainingProcess Start(TrainingProgram program, TrainingSandbox sandbox, RunOrder order, string configuration, string folder, RunPlacement placement,
+        TimeSpan stopTimeout, TrainingLog log, Action<RunReport> report)
     {
         Directory.CreateDirectory(folder);
         RunFolderLock.EndLeftover(folder);
         var config = Path.Combine(folder, "config.json");
         File.WriteAllText(config, configuration);
         // The worker holds the run's standard input open: if the worker dies, the pipe closes and the run checkpoints and stops.
-        List<string> arguments = ["train", "--config", config, "--out", folder, "--json", "--stop-when-input-ends"];
+        List<string> arguments = ["train", "--config", config, "--out", folder, "--json", "--stop-when-input-ends", .. placement.Arguments];
         // The engine keeps its checkpoints in <out>/checkpoints; resuming with none there would be refused.
         var checkpoints = Path.Combine(folder, "checkpoints");
         if (Directory.Exists(checkpoints) && new CheckpointStore(checkpoints).List().Count > 0)
@@ -63,9 +92,15 @@ public sealed partial class TrainingProcess : IDisposable
             arguments.Add("--resume");
         }
         sandbox.PrepareFolder(order.RunId, folder);
-        var process = new Process { StartInfo = sandbox.Wrap(program.StartInfo(arguments), order.RunId, folder), EnableRaisingEvents = true };
-        var training = new TrainingProcess(order, process, report, stopTimeout, folder);
+        var start = program.StartInfo(arguments);
+        foreach (var (name, value) in placement.Environment)
+        {
+            start.Environment[name] = value;
+        }
+        var process = new Process { StartInfo = sandbox.Wrap(start, order.RunId, folder, placement.MemoryShare), EnableRaisingEvents = true };
+        var training = new TrainingProcess(order, placement, process, report, stopTimeout, folder, log);
         process.ErrorDataReceived += (_, e) => training.KeepError(e.Data);
+        log.Write($"# placement {order.Attempt} starts at {DateTimeOffset.UtcNow:O}{(arguments.Contains("--resume") ? ", resuming from its last checkpoint" : "")}");
         process.Start();
         RunFolderLock.Claim(folder, process.Id);
         process.BeginErrorReadLine();
@@ -111,7 +146,11 @@ public sealed partial class TrainingProcess : IDisposable
         }
     }
 
-    public void Dispose() => _process.Dispose();
+    public void Dispose()
+    {
+        _process.Dispose();
+        _log.Dispose();
+    }
 
     private async Task ReadAsync()
     {
@@ -127,12 +166,15 @@ public sealed partial class TrainingProcess : IDisposable
         {
             _error ??= e.Message;
         }
-        _report(End());
+        var end = End();
+        _log.Write($"# placement {Order.Attempt} ends at {end.At:O}: {end.Kind.ToString().ToLowerInvariant()}{(end.Message is null ? "" : ": " + end.Message)}");
+        _report(end);
     }
 
     /// <summary>One line of the engine's standard output: an event of the training protocol, or text kept as an error.</summary>
     private void Handle(string line)
     {
+        _log.Write(ServerPaths.Hide(Scrub(line)));
         TrainingEvent? trainingEvent;
         try
         {
@@ -156,17 +198,27 @@ public sealed partial class TrainingProcess : IDisposable
                 break;
             case ProgressEvent progress:
                 _lastStep = progress.Step;
+                LastPerDevice = progress.PerDevice ?? LastPerDevice;
+                // Every line, all its figures: the run's metrics keep them (within the lab's bound) and its page charts them.
                 _report(Report(RunReportKind.Progress, now) with
                 {
                     Step = progress.Step,
                     Loss = Finite(progress.Loss),
                     TokensPerS = Finite(progress.TokensPerS),
                     ExpertLoadMaxOverMean = Finite(progress.ExpertLoadMaxOverMean),
+                    Figures = new TrainingFigures(progress.AuxLoss, progress.MtpLoss, progress.Lr, progress.GradNorm, progress.ModelGflopsPerS,
+                        progress.ExpertLoadCv, progress.Tokens, progress.ElapsedS, Rows(progress.ExpertLoad)).Bounded(),
                 });
                 break;
             case EvaluationEvent evaluation:
                 _lastStep = evaluation.Step;
-                _report(Report(RunReportKind.Progress, now) with { Step = evaluation.Step, ValLoss = Finite(evaluation.ValLoss) });
+                _report(Report(RunReportKind.Progress, now) with
+                {
+                    Step = evaluation.Step,
+                    ValLoss = Finite(evaluation.ValLoss),
+                    Figures = new TrainingFigures(Tokens: evaluation.Tokens, ElapsedS: evaluation.ElapsedS, ExpertLoad: Rows(evaluation.ExpertLoad),
+                        ExpertAffinity: evaluation.ExpertAffinity?.ToDictionary(a => a.Key, a => (IReadOnlyList<double>)a.Value)).Bounded(),
+                });
                 break;
             case CheckpointEvent checkpoint:
                 _lastStep = checkpoint.Step;
@@ -254,6 +306,7 @@ public sealed partial class TrainingProcess : IDisposable
         {
             return;
         }
+        _log.Write("stderr: " + ServerPaths.Hide(Scrub(line)));
         lock (_stderr)
         {
             _stderr.Enqueue(line.Length > 300 ? line[..300] : line);
@@ -263,6 +316,8 @@ public sealed partial class TrainingProcess : IDisposable
             }
         }
     }
+
+    private static IReadOnlyList<IReadOnlyList<double>>? Rows(IReadOnlyList<double[]>? matrix) => matrix?.Select(row => (IReadOnlyList<double>)row).ToList();
 
     /// <summary>A figure as the pool takes it: a diverged run's NaN or infinity is no figure at all.</summary>
     private static double? Finite(double value) => double.IsFinite(value) ? value : null;

@@ -17,7 +17,7 @@ public sealed partial class TrainingSandbox(WorkerOptions options, ILogger logge
     public const uint FirstRunUser = 200_000;
     private const uint RunUsers = 60_000;
 
-    private static readonly string[] KeptVariables = ["PATH", "LANG", "LC_ALL", "TZ", "DOTNET_ROOT", "LD_LIBRARY_PATH", "CUDA_VISIBLE_DEVICES"];
+    private static readonly string[] KeptVariables = ["PATH", "LANG", "LC_ALL", "TZ", "DOTNET_ROOT", "LD_LIBRARY_PATH", "CUDA_VISIBLE_DEVICES", "CUDA_DEVICE_ORDER"];
     private static readonly string[] KeptPrefixes = ["DOTNET_", "OMP_", "MKL_", "KMP_"];
 
     private readonly Lazy<string?> _setpriv = new(() => Find("setpriv"));
@@ -47,8 +47,13 @@ public sealed partial class TrainingSandbox(WorkerOptions options, ILogger logge
         }
     }
 
-    /// <summary>The memory one training process may allocate (bytes).</summary>
-    public long MemoryLimit => options.RunMemoryLimit ?? (long)(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes * 0.75);
+    /// <summary>
+    /// The memory one training process may allocate (bytes): <c>Worker:RunMemoryLimit</c>, or three quarters of the
+    /// machine's times the <paramref name="share"/> of the node's devices the run holds (runs on CPU slices or on some of
+    /// a node's GPUs share the machine).
+    /// </summary>
+    public long MemoryLimit(double share = 1) =>
+        options.RunMemoryLimit ?? (long)(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes * 0.75 * Math.Clamp(share, 0, 1));
 
     /// <summary>The user a run's process runs as (when the worker is root).</summary>
     public static uint UserOf(Guid run) => FirstRunUser + (uint)(BitConverter.ToUInt32(run.ToByteArray(), 12) % RunUsers);
@@ -71,8 +76,11 @@ public sealed partial class TrainingSandbox(WorkerOptions options, ILogger logge
         File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
-    /// <summary>The start of the training process inside the sandbox: a clean environment and the bounds around the program.</summary>
-    public ProcessStartInfo Wrap(ProcessStartInfo program, Guid run, string folder)
+    /// <summary>
+    /// The start of the training process inside the sandbox: a clean environment (the variables the program's start
+    /// sets among those kept, such as its devices') and the bounds around the program, with its share of the memory.
+    /// </summary>
+    public ProcessStartInfo Wrap(ProcessStartInfo program, Guid run, string folder, double memoryShare = 1)
     {
         var wrapped = new ProcessStartInfo
         {
@@ -101,7 +109,7 @@ public sealed partial class TrainingSandbox(WorkerOptions options, ILogger logge
         }
         if (_prlimit.Value is { } prlimit)
         {
-            command.AddRange([prlimit, $"--data={MemoryLimit}", "--core=0", "--"]);
+            command.AddRange([prlimit, $"--data={MemoryLimit(memoryShare)}", "--core=0", "--"]);
         }
         if (SwitchesUser && OthersCanRun(program))
         {

@@ -7,7 +7,11 @@ public static class WorkerServiceExtensions
 {
     public static WebApplicationBuilder AddLabWorker(this WebApplicationBuilder builder)
     {
-        builder.Services.Configure<WorkerOptions>(builder.Configuration.GetSection(WorkerOptions.Section));
+        builder.Services.AddOptions<WorkerOptions>()
+            .Bind(builder.Configuration.GetSection(WorkerOptions.Section))
+            .Validate(o => o.CpuDevices >= 1 && o.CpuDevices <= WorkerOptions.MaxCpuDevices,
+                $"Worker:CpuDevices is 1 to the number of cores ({WorkerOptions.MaxCpuDevices} here)")
+            .ValidateOnStart();
         builder.Services.AddSingleton<NodeIdentity>();
         builder.Services.AddSingleton<HeartbeatStatus>();
         builder.Services.AddSingleton<RunData>();
@@ -58,6 +62,18 @@ public sealed class WorkerOptions
     /// <summary>The memory one training process may allocate, in bytes (three quarters of the machine's when unset).</summary>
     public long? RunMemoryLimit { get; set; }
 
+    /// <summary>How large a run's training log may grow (all its placements); it stops there, saying so. 64 MiB.</summary>
+    public long TrainingLogMaxBytes { get; set; } = 64L * 1024 * 1024;
+
     /// <summary>How long a run asked to stop may take to checkpoint before it is killed.</summary>
     public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// On a node without GPUs, how many devices its CPU is offered as (each with its share of the cores and memory), so
+    /// that several runs share the machine at once; one by default. GPU nodes offer one device per GPU whatever it says.
+    /// </summary>
+    public int CpuDevices { get; set; } = 1;
+
+    /// <summary>The most CPU devices this machine can offer: one per core, and no more than a node may offer the pool.</summary>
+    public static int MaxCpuDevices => Math.Min(Environment.ProcessorCount, Lab.Contracts.Pool.PoolRules.MaxDevicesPerNode);
 }

@@ -54,31 +54,31 @@ public sealed class PortalRunsTests(RunningLabFixture lab) : IAsyncLifetime
         Assert.Contains("@" + handle, rowText, StringComparison.Ordinal);
         Assert.Contains($"/ {Steps}", rowText, StringComparison.Ordinal);
 
-        // Its page draws the loss curve and keeps drawing it as the run reports progress, without reloading.
+        // Its page charts the loss and keeps the chart growing as the run reports progress, without reloading.
         await page.ClickAsync($"#runs tr[data-run-id='{runId}'] a[href='/runs/{runId}']");
-        await page.WaitForSelectorAsync("#loss-chart");
+        await page.WaitForSelectorAsync("#chart-loss[data-ready=true]");
         var config = await page.InnerTextAsync("#config");
         Assert.Contains($"\"steps\": {Steps}", config, StringComparison.Ordinal);
         Assert.Contains("\"seed\": 7", config, StringComparison.Ordinal);
+        // What the stream held when the page opened it; then it must grow while the page stays as it is.
+        await page.WaitForSelectorAsync("#chart-loss[data-feed=following]");
         var shown = await PointsAsync(page);
         await page.EvaluateAsync("() => { window.sameDocument = true; }");
         await page.WaitForFunctionAsync(
-            "n => Number(document.getElementById('loss-chart').dataset.points) >= Math.max(2, n + 1)",
+            "n => Number(document.getElementById('chart-loss').dataset.points) >= Math.max(2, n + 1)",
             shown,
             new PageWaitForFunctionOptions { Timeout = (float)Patience.TotalMilliseconds, PollingInterval = 250 });
         Assert.True(await page.EvaluateAsync<bool>("() => window.sameDocument === true"), "the curve grew in the page as it was, not by reloading it");
-        var drawn = await page.GetAttributeAsync("#loss-chart polyline.train", "points");
-        Assert.True(drawn!.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length >= 2, $"the train loss line has points: '{drawn}'");
+        Assert.NotNull(await page.QuerySelectorAsync("#chart-loss .chart-plot canvas"));
         Assert.Equal("running", await page.InnerTextAsync("#run-status"));
 
-        // Without JavaScript the page still shows the curve so far, drawn by the server.
+        // Without JavaScript the page still shows the figures so far, rendered by the server, and says the charts need it.
         var still = await LoggedInPageAsync(new BrowserNewContextOptions { JavaScriptEnabled = false });
         await using (still.Context)
         {
             await still.GotoAsync($"{lab.Lab.Url}/runs/{runId}");
-            Assert.True(await PointsAsync(still) >= 2, "the server-rendered chart has the points reported so far");
-            var serverDrawn = await still.GetAttributeAsync("#loss-chart polyline.train", "points");
-            Assert.True(serverDrawn!.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length >= 2, $"server-drawn line: '{serverDrawn}'");
+            Assert.Matches(@"^\d+\.\d{3}$", await still.InnerTextAsync("#run-loss"));
+            Assert.Contains("need JavaScript", await still.InnerTextAsync("#chart-loss .chart-state"), StringComparison.Ordinal);
         }
 
         // The pool page lists the node, with the run on one of its devices.
@@ -117,7 +117,7 @@ public sealed class PortalRunsTests(RunningLabFixture lab) : IAsyncLifetime
     }
 
     private static async Task<int> PointsAsync(IPage page) =>
-        int.Parse(await page.GetAttributeAsync("#loss-chart", "data-points") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
+        int.Parse(await page.GetAttributeAsync("#chart-loss", "data-points") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Invites someone new, who joins the lab; answers their token.</summary>
     private async Task<string> NewMemberTokenAsync(string name)

@@ -6,7 +6,7 @@ using Npgsql;
 
 namespace Lab.Grains.Tests;
 
-/// <summary>Search reads stored, indexed vectors kept up to date on write, and forgives a typo per word.</summary>
+/// <summary>Search reads stored, indexed vectors kept up to date on write, forgives typing mistakes and says what was meant.</summary>
 [Collection(GrainClusterCollection.Name)]
 public sealed class SearchIndexTests(GrainClusterFixture lab)
 {
@@ -30,14 +30,64 @@ public sealed class SearchIndexTests(GrainClusterFixture lab)
     [InlineData("sigmiod", "sigmoid")]
     [InlineData("routng", "routing")]
     [InlineData("balanse", "balance")]
-    public async Task A_word_with_a_swapped_wrong_or_dropped_letter_finds_the_word(string typed, string written)
+    [InlineData("expertts", "experts")]
+    [InlineData("capcaity", "capacity")]
+    [InlineData("spezialisatoin", "specialisation")]
+    public async Task A_word_with_a_swapped_wrong_missing_or_extra_letter_finds_the_word_and_is_corrected(string typed, string written)
     {
         var ada = await Members.JoinAsync(lab.Client, "ada");
         var marker = "marker" + Unique();
         var noteId = Guid.CreateVersion7();
         await lab.Client.GetGrain<INoteGrain>(noteId).Write(new WriteNote($"Gates {marker}", $"A {written} gate in front of every expert."), ada);
 
-        Assert.Contains(noteId, await FoundAsync($"{typed} {marker}"));
+        var found = await SearchAsync($"{typed} {marker}");
+
+        Assert.Contains(noteId, found.Hits.Select(h => h.Id));
+        Assert.Equal($"{written} {marker}", found.DidYouMean);
+    }
+
+    [Fact]
+    public async Task A_misspelt_word_finds_the_word_one_mistake_away_even_among_many_words_more_alike_by_their_letters()
+    {
+        // Trigram similarity ranks these above "sigmoid" for "sigmiod" (they share "sig", "igm", "gm"), which once kept
+        // the right word out of the three corrections a word gets.
+        var ada = await Members.JoinAsync(lab.Client, "ada");
+        var marker = Letters();
+        await lab.Client.GetGrain<INoteGrain>(Guid.CreateVersion7()).Write(new WriteNote($"Statistics {marker}",
+            $"sigma sigmas sigmata sigmund sigmoidal signal {marker}."), ada);
+        var noteId = Guid.CreateVersion7();
+        await lab.Client.GetGrain<INoteGrain>(noteId).Write(new WriteNote($"Gates {marker}", $"A sigmoid gate, {marker}."), ada);
+
+        var found = await SearchAsync($"sigmiod {marker}");
+
+        Assert.Contains(noteId, found.Hits.Select(h => h.Id));
+        Assert.Equal($"sigmoid {marker}", found.DidYouMean);
+    }
+
+    [Fact]
+    public async Task A_word_the_lab_has_written_or_whose_stem_it_has_is_taken_as_it_is()
+    {
+        var ada = await Members.JoinAsync(lab.Client, "ada");
+        var stem = "rout" + Letters();
+        var noteId = Guid.CreateVersion7();
+        await lab.Client.GetGrain<INoteGrain>(noteId).Write(new WriteNote("Routers", $"The {stem}ing layer sends tokens on."), ada);
+
+        var exact = await SearchAsync($"{stem}ing");
+        var inflected = await SearchAsync($"{stem}ings");
+
+        Assert.Equal([noteId], exact.Hits.Select(h => h.Id));
+        Assert.Null(exact.DidYouMean);
+        Assert.Contains(noteId, inflected.Hits.Select(h => h.Id));
+        Assert.Null(inflected.DidYouMean);
+    }
+
+    [Fact]
+    public async Task A_word_nothing_resembles_suggests_nothing_and_finds_nothing()
+    {
+        var found = await SearchAsync("qzxv" + Letters());
+
+        Assert.Empty(found.Hits);
+        Assert.Null(found.DidYouMean);
     }
 
     [Fact]
@@ -65,6 +115,15 @@ public sealed class SearchIndexTests(GrainClusterFixture lab)
     }
 
     private static string Unique() => Guid.NewGuid().ToString("N")[..8];
+
+    /// <summary>A made-up word of letters only (so that English stemming treats it as a word).</summary>
+    private static string Letters() => string.Concat(Guid.NewGuid().ToString("N")[..10].Select(c => (char)('k' + (c % 16))));
+
+    private async Task<SearchOutcome> SearchAsync(string query)
+    {
+        await using var session = lab.Store.QuerySession();
+        return await KnowledgeSearch.SearchAndSuggestAsync(session, query, 20);
+    }
 
     private async Task<List<Guid>> FoundAsync(string query)
     {

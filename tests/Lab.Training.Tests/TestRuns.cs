@@ -44,19 +44,21 @@ internal static class TestRuns
         return config with { Model = model };
     }
 
-    public static List<TrainingEvent> Run(RunConfig config, string output, TrainingControl? control = null, Action<TrainingEvent>? onEvent = null)
+    public static List<TrainingEvent> Run(RunConfig config, string output, TrainingControl? control = null, Action<TrainingEvent>? onEvent = null,
+        IReadOnlyList<int>? devices = null)
     {
         var events = new List<TrainingEvent>();
         control ??= new TrainingControl();
-        using var trainer = Trainer.Start(config, output, Collect(events, onEvent));
+        using var trainer = Trainer.Start(config, output, Collect(events, onEvent), devices);
         trainer.Run(control);
         return events;
     }
 
-    public static List<TrainingEvent> Resume(RunConfig config, string output, TrainingControl? control = null, Action<TrainingEvent>? onEvent = null)
+    public static List<TrainingEvent> Resume(RunConfig config, string output, TrainingControl? control = null, Action<TrainingEvent>? onEvent = null,
+        IReadOnlyList<int>? devices = null)
     {
         var events = new List<TrainingEvent>();
-        using var trainer = Trainer.Resume(config, output, Collect(events, onEvent));
+        using var trainer = Trainer.Resume(config, output, Collect(events, onEvent), devices);
         trainer.Run(control ?? new TrainingControl());
         return events;
     }

@@ -129,6 +129,41 @@ public sealed class TrainCommandTests
         Assert.StartsWith(folder.Path, (string)finished["checkpoint"]!);
     }
 
+    [Fact]
+    public async Task Devices_names_the_devices_the_run_trains_on_and_the_started_line_reports_them()
+    {
+        using var folder = new TempFolder();
+
+        var (exitCode, lines) = await LabTrainProcess.RunAsync("--preset", "tiny", "--threads", "2", "--json", "--devices", "1,0", "--steps", "2", "--out", folder.Path);
+
+        Assert.Equal(0, exitCode);
+        var started = lines.Single(l => Event(l) == "started");
+        Assert.Equal(["cpu:1", "cpu:0"], started["devices"]!.AsArray().Select(d => (string)d!));
+        Assert.Equal(2, (int)started["threads"]!);
+        var progress = lines.First(l => Event(l) == "progress");
+        Assert.Equal(["cpu:1", "cpu:0"], progress["per_device"]!.AsArray().Select(d => (string)d!["id"]!));
+        Assert.All(progress["per_device"]!.AsArray(), d => AssertNumbers(d!.AsObject(), "tokens_per_s", "memory_bytes"));
+        Assert.Equal("finished", Event(lines[^1]));
+    }
+
+    [Theory]
+    [InlineData("0,zero", "give the devices' indexes")]
+    [InlineData("0,0", "each device once")]
+    [InlineData("0,1,2", "3 CPU slices need at least 3 threads")]
+    public async Task Devices_that_cannot_be_used_are_an_error_line_before_any_work(string devices, string reason)
+    {
+        using var folder = new TempFolder();
+        var output = folder.Sub("run");
+
+        var (exitCode, lines) = await LabTrainProcess.RunAsync("--preset", "tiny", "--threads", "2", "--json", "--devices", devices, "--out", output);
+
+        Assert.Equal(2, exitCode);
+        var error = Assert.Single(lines);
+        Assert.Equal("error", Event(error));
+        Assert.Contains(reason, (string)error["message"]!, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(output, "checkpoints")));
+    }
+
     private static string Event(JsonObject line) => (string)line["event"]!;
 
     private static void AssertNumbers(JsonObject line, params string[] names)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Lab.Training.Configuration;
 using Lab.Training.Protocol;
 
@@ -30,6 +31,16 @@ public sealed class TrainingProtocolTests
             "progress that diverged",
             new ProgressEvent(11, 12, double.NaN, 0, 0, double.PositiveInfinity, 1, 2, 3, 4, 5, 6, 7),
             """{"event":"progress","step":11,"total_steps":12,"loss":"NaN","aux_loss":0,"lr":0,"grad_norm":"Infinity","tokens":1,"tokens_per_s":2,"model_gflops_per_s":3,"expert_load_max_over_mean":4,"expert_load_cv":5,"elapsed_s":6,"eta_s":7}"""
+        },
+        {
+            "progress with each MoE layer's expert load",
+            new ProgressEvent(20, 30, 2.5, 0, 0.001, 0.5, 81920, 1000, 0.5, 1.5, 0.2, 20, 10, null, [[0.5, 0.25, 0.25], [0.3333, 0.3333, 0.3334]]),
+            """{"event":"progress","step":20,"total_steps":30,"loss":2.5,"aux_loss":0,"lr":0.001,"grad_norm":0.5,"tokens":81920,"tokens_per_s":1000,"model_gflops_per_s":0.5,"expert_load_max_over_mean":1.5,"expert_load_cv":0.2,"elapsed_s":20,"eta_s":10,"expert_load":[[0.5,0.25,0.25],[0.3333,0.3333,0.3334]]}"""
+        },
+        {
+            "eval with each MoE layer's expert load",
+            new EvaluationEvent(20, 2.25, 81920, 21, 1.25, new Dictionary<string, double[]> { ["code"] = [1, 0] }, [[0.75, 0.25]]),
+            """{"event":"eval","step":20,"val_loss":2.25,"tokens":81920,"elapsed_s":21,"expert_load_max_over_mean":1.25,"expert_affinity":{"code":[1,0]},"expert_load":[[0.75,0.25]]}"""
         },
         {
             "eval",
@@ -94,6 +105,27 @@ public sealed class TrainingProtocolTests
         Assert.True(TrainingProtocol.Reads(old.Protocol));
         Assert.False(TrainingProtocol.Reads(TrainingProtocol.Version + 1));
         Assert.False(TrainingProtocol.Reads(0));
+    }
+
+    [Fact]
+    public void The_started_line_lists_the_runs_devices_and_progress_lines_each_devices_figures()
+    {
+        var started = new StartedEvent(0, 2, false, null, 1, 1, 256, "byte", 10, 10, "cuda:0", 8, "grouped", 1, Config, ["cuda:2", "cuda:3"]);
+        var progress = new ProgressEvent(3, 9, 2.5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            PerDevice: [new DeviceFigures("cuda:2", 1200, 4L << 30, 0.9), new DeviceFigures("cpu:1", 300)]);
+
+        var startedLine = JsonNode.Parse(started.ToJson())!;
+        var progressLine = JsonNode.Parse(progress.ToJson())!;
+
+        Assert.Equal(["cuda:2", "cuda:3"], startedLine["devices"]!.AsArray().Select(d => (string)d!));
+        Assert.Equal("""[{"id":"cuda:2","tokens_per_s":1200,"memory_bytes":4294967296,"utilization":0.9},{"id":"cpu:1","tokens_per_s":300}]""",
+            progressLine["per_device"]!.ToJsonString());
+        Assert.Equal(["cuda:2", "cuda:3"], Assert.IsType<StartedEvent>(TrainingProtocol.Read(started.ToJson())).Devices);
+        Assert.Equal(progress.PerDevice, Assert.IsType<ProgressEvent>(TrainingProtocol.Read(progress.ToJson())).PerDevice);
+        // Lines of an engine from before: no devices.
+        var older = new StartedEvent(0, 2, false, null, 1, 1, 256, "byte", 10, 10, "cpu", 1, "grouped", 1, Config);
+        Assert.Null(JsonNode.Parse(older.ToJson())!["devices"]);
+        Assert.Null(Assert.IsType<StartedEvent>(TrainingProtocol.Read(older.ToJson())).Devices);
     }
 
     [Fact]

@@ -66,6 +66,12 @@ public sealed class ClientConnection
         {
             return Report(e);
         }
+        catch (ClientInputException e)
+        {
+            ClientOutput.Error(e.Message);
+            ClientOutput.Candidates(e.Candidates);
+            return Refused;
+        }
         catch (InvalidOperationException e)
         {
             // A damaged config file, or a file to read that is not there.
@@ -88,6 +94,7 @@ public sealed class ClientConnection
             return NotLoggedIn;
         }
         ClientOutput.Problem(e);
+        ClientOutput.Candidates(e.Problem.Candidates);
         return Refused;
     }
 }

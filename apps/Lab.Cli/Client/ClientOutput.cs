@@ -39,6 +39,15 @@ public static class ClientOutput
         }
     }
 
+    /// <summary>What an ambiguous id could mean, one a line: kind, whole id, title.</summary>
+    public static void Candidates(IReadOnlyList<IdMatch> candidates)
+    {
+        foreach (var candidate in candidates)
+        {
+            Stderr.MarkupLine($"  [blue]{Markup.Escape(candidate.Kind)}[/] {candidate.Id}  {Markup.Escape(candidate.Title)}");
+        }
+    }
+
     /// <summary>
     /// Turns a search snippet (HTML-escaped text with &lt;mark&gt; around matches) into console markup with
     /// the matches highlighted; nothing else in it is taken as markup.

@@ -29,7 +29,7 @@ public static class IdeasCommand
         var title = new Option<string>("--title") { Description = "A short title.", Required = true };
         var hypothesis = new Option<string>("--hypothesis") { Description = "What you expect to be true, and how it could be shown.", Required = true };
         var motivation = new Option<string?>("--motivation") { Description = "Why it matters." };
-        var buildsOn = new Option<Guid[]>("--builds-on") { Description = "The id of an earlier idea this one builds on (repeatable)." };
+        var buildsOn = new Option<string[]>("--builds-on") { Description = "An earlier idea this one builds on: its id, or the first 4 or more characters of it (repeatable)." };
         var json = ClientOutput.JsonOption();
         var command = new Command("propose", "Propose an idea; ideas and knowledge like it are shown first, so the lab does not repeat itself.")
         {
@@ -38,7 +38,8 @@ public static class IdeasCommand
         var connection = ClientConnection.AddTo(command);
         command.SetAction((parse, cancellationToken) => connection.RunAsync(parse, async lab =>
         {
-            var proposal = new ProposeIdea(parse.GetValue(title)!, parse.GetValue(hypothesis)!, parse.GetValue(motivation), parse.GetValue(buildsOn) is { Length: > 0 } earlier ? earlier : null);
+            var earlier = await Ids.ResolveAllAsync(lab, parse.GetValue(buildsOn) ?? [], Ids.Idea, cancellationToken);
+            var proposal = new ProposeIdea(parse.GetValue(title)!, parse.GetValue(hypothesis)!, parse.GetValue(motivation), earlier.Length > 0 ? earlier : null);
             // A draft without a title or hypothesis is refused below; there is nothing to compare yet.
             if (!parse.GetValue(json) && !string.IsNullOrWhiteSpace(proposal.Title) && !string.IsNullOrWhiteSpace(proposal.Hypothesis))
             {
@@ -112,14 +113,14 @@ public static class IdeasCommand
 
     private static Command Show()
     {
-        var id = new Argument<Guid>("id") { Description = "The idea's id." };
+        var id = Ids.Argument(Ids.Idea);
         var asOf = new Option<DateTimeOffset?>("--as-of") { Description = "Show the idea as it was at this moment (ISO 8601, e.g. 2026-11-23T10:00:00Z)." };
         var json = ClientOutput.JsonOption();
         var command = new Command("show", "One idea with its team and timeline.") { id, asOf, json };
         var connection = ClientConnection.AddTo(command);
         command.SetAction((parse, cancellationToken) => connection.RunAsync(parse, async lab =>
         {
-            var ideaId = parse.GetValue(id);
+            var ideaId = await Ids.ResolveAsync(lab, parse.GetValue(id)!, Ids.Idea, cancellationToken);
             var moment = parse.GetValue(asOf);
             var idea = await lab.GetIdeaAsync(ideaId, moment, cancellationToken);
             var team = await lab.GetTeamAsync(ideaId, cancellationToken);
@@ -190,7 +191,7 @@ public static class IdeasCommand
     private static Command Lifecycle(string name, string description, (string Option, string Description)? text,
         Func<LabClient, Guid, string?, CancellationToken, Task<IdeaView>> step)
     {
-        var id = new Argument<Guid>("id") { Description = "The idea's id." };
+        var id = Ids.Argument(Ids.Idea);
         var json = ClientOutput.JsonOption();
         var command = new Command(name, description) { id, json };
         Option<string>? textOption = null;
@@ -203,7 +204,7 @@ public static class IdeasCommand
         command.SetAction((parse, cancellationToken) => connection.RunAsync(parse, async lab =>
         {
             var said = textOption is null ? null : parse.GetValue(textOption);
-            var idea = await step(lab, parse.GetValue(id), said, cancellationToken);
+            var idea = await step(lab, await Ids.ResolveAsync(lab, parse.GetValue(id)!, Ids.Idea, cancellationToken), said, cancellationToken);
             if (parse.GetValue(json))
             {
                 ClientOutput.Json(idea);

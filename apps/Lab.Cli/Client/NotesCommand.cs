@@ -14,7 +14,7 @@ public static class NotesCommand
         var title = new Option<string>("--title") { Description = "The note's title.", Required = true };
         var body = new Option<string?>("--body") { Description = "The note's markdown text." };
         var file = new Option<string?>("--file") { Description = "Read the markdown text from this file ('-' for standard input)." };
-        var idea = new Option<Guid?>("--idea") { Description = "The idea the note is about (default: the whole lab)." };
+        var idea = Ids.Option("--idea", "The idea the note is about (default: the whole lab)");
         var json = ClientOutput.JsonOption();
         var command = new Command("write", "Write a note about an idea or the lab; give its text with --body or --file.")
         {
@@ -33,7 +33,7 @@ public static class NotesCommand
         command.SetAction((parse, cancellationToken) => connection.RunAsync(parse, async lab =>
         {
             var text = parse.GetValue(body) ?? await ReadAsync(parse.GetValue(file)!, cancellationToken);
-            var about = parse.GetValue(idea);
+            Guid? about = parse.GetValue(idea) is { } ideaText ? await Ids.ResolveAsync(lab, ideaText, Ids.Idea, cancellationToken) : null;
             var note = new WriteNote(parse.GetValue(title)!, text, about is null ? AttachmentKind.Lab : AttachmentKind.Idea, about);
             var written = await lab.WriteNoteAsync(note, cancellationToken);
             if (parse.GetValue(json))

@@ -3,17 +3,17 @@ using Spectre.Console;
 
 namespace Lab.Cli.Client;
 
-/// <summary><c>lab search QUERY</c>: full-text search over ideas, notes and insights, matches highlighted.</summary>
+/// <summary><c>lab search QUERY</c>: full-text search over ideas, notes, insights and finished runs, matches highlighted.</summary>
 public static class SearchCommand
 {
     public static Command Create()
     {
-        var query = new Argument<string>("query") { Description = "What to look for (words; a misspelt word still finds its match)." };
-        var kind = new Option<string?>("--kind") { Description = "Only this kind of knowledge: idea, note or insight." };
-        kind.AcceptOnlyFromAmong("idea", "note", "insight");
+        var query = new Argument<string>("query") { Description = "What to look for (words; a swapped, missing, extra or wrong letter is forgiven)." };
+        var kind = new Option<string?>("--kind") { Description = "Only this kind of knowledge: idea, note, insight or run." };
+        kind.AcceptOnlyFromAmong("idea", "note", "insight", "run");
         var limit = new Option<int>("--limit") { Description = "How many matches to show.", DefaultValueFactory = _ => 20 };
         var json = ClientOutput.JsonOption();
-        var command = new Command("search", "Search the lab's knowledge: ideas, notes and insights.") { query, kind, limit, json };
+        var command = new Command("search", "Search the lab's knowledge: ideas, notes, insights and finished runs.") { query, kind, limit, json };
         var connection = ClientConnection.AddTo(command);
         command.SetAction((parse, cancellationToken) => connection.RunAsync(parse, async lab =>
         {
@@ -22,6 +22,10 @@ public static class SearchCommand
             {
                 ClientOutput.Json(results);
                 return 0;
+            }
+            if (results.DidYouMean is { } meant)
+            {
+                AnsiConsole.MarkupLine($"Did you mean [bold]{Markup.Escape(meant)}[/]?{(results.Items.Count > 0 ? " [grey](its matches are included)[/]" : "")}");
             }
             if (results.Items.Count == 0)
             {

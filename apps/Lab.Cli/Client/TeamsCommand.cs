@@ -16,13 +16,13 @@ public static class TeamsCommand
 
     private static Command Step(string action, string description, string done, Func<LabClient, Guid, CancellationToken, Task<IdeaView>> step)
     {
-        var id = new Argument<Guid>("id") { Description = "The idea's id." };
+        var id = Ids.Argument(Ids.Idea);
         var json = ClientOutput.JsonOption();
         var command = new Command(action, description) { id, json };
         var connection = ClientConnection.AddTo(command);
         command.SetAction((parse, cancellationToken) => connection.RunAsync(parse, async lab =>
         {
-            var idea = await step(lab, parse.GetValue(id), cancellationToken);
+            var idea = await step(lab, await Ids.ResolveAsync(lab, parse.GetValue(id)!, Ids.Idea, cancellationToken), cancellationToken);
             if (parse.GetValue(json))
             {
                 ClientOutput.Json(idea);

@@ -34,7 +34,7 @@ public static class PoolCommand
                 var table = new Table().Border(TableBorder.Simple).AddColumns("Running", "Idea", "Node", "Devices", "Since");
                 foreach (var lease in running)
                 {
-                    table.AddRow($"{lease.RunId}{(lease.Stopping ? " (stopping)" : "")}", lease.IdeaId.ToString()[..8], Markup.Escape(lease.Node),
+                    table.AddRow($"{lease.RunId}{(lease.Stopping ? " (stopping)" : "")}", lease.IdeaId.ToString(), Markup.Escape(lease.Node),
                         string.Join(",", lease.DeviceIndexes), ClientOutput.When(lease.Since));
                 }
                 AnsiConsole.Write(table);
@@ -44,7 +44,7 @@ public static class PoolCommand
                 var table = new Table().Border(TableBorder.Simple).AddColumns("Waiting", "Idea", "Devices", "Why", "Estimated start");
                 foreach (var waiting in queue)
                 {
-                    table.AddRow(waiting.RunId.ToString(), waiting.IdeaId.ToString()[..8], waiting.Devices.ToString(CultureInfo.InvariantCulture),
+                    table.AddRow(waiting.RunId.ToString(), waiting.IdeaId.ToString(), waiting.Devices.ToString(CultureInfo.InvariantCulture),
                         Markup.Escape(waiting.Reason), waiting.EstimatedStart is { } at ? ClientOutput.When(at) : "unknown");
                 }
                 AnsiConsole.Write(table);

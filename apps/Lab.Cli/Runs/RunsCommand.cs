@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Lab.Cli.Client;
 using Lab.Client;
 using Lab.Contracts;
+using Lab.Contracts.Reading;
 using Lab.Contracts.Runs;
 using Spectre.Console;
 
@@ -39,7 +40,7 @@ public static class RunsCommand
 
     private static Command Submit()
     {
-        var idea = new Option<Guid>("--idea") { Description = "The idea the run is for.", Required = true };
+        var idea = Ids.Option("--idea", "The idea the run is for", required: true);
         var preset = new Option<string?>("--preset") { Description = "Start from a named configuration of the training engine: tiny or small." };
         var config = new Option<FileInfo?>("--config") { Description = "A JSON configuration file of the training engine (it may name a \"preset\" and change some fields)." };
         var steps = new Option<int?>("--steps") { Description = "Total training steps." };
@@ -64,7 +65,8 @@ public static class RunsCommand
                 ClientOutput.Error($"The configuration file cannot be used: {e.Message}");
                 return ClientConnection.Refused;
             }
-            var run = await lab.SubmitRunAsync(new RunSubmission(parse.GetValue(idea), body, parse.GetValue(devices), parse.GetValue(kind)), cancellationToken);
+            var ideaId = await Ids.ResolveAsync(lab, parse.GetValue(idea)!, Ids.Idea, cancellationToken);
+            var run = await lab.SubmitRunAsync(new RunSubmission(ideaId, body, parse.GetValue(devices), parse.GetValue(kind)), cancellationToken);
             if (parse.GetValue(json))
             {
                 ClientOutput.Json(run);
@@ -86,7 +88,7 @@ public static class RunsCommand
 
     private static Command List()
     {
-        var idea = new Option<Guid?>("--idea") { Description = "Only runs for this idea." };
+        var idea = Ids.Option("--idea", "Only runs for this idea");
         var status = new Option<RunStatus?>("--status") { Description = "Only runs with this status: Queued, Placed, Running, Stopping, Finished, Failed or Cancelled." };
         var tag = new Option<string?>("--tag") { Description = "Only runs carrying this tag." };
         var text = new Option<string?>("--search", "-q") { Description = "Only runs whose name or idea's title holds this text, or that carry it as a tag." };
@@ -98,7 +100,8 @@ public static class RunsCommand
         var connection = ClientConnection.AddTo(command);
         command.SetAction((parse, cancellationToken) => connection.RunAsync(parse, async lab =>
         {
-            var filter = new RunQuery(parse.GetValue(idea), parse.GetValue(status), parse.GetValue(tag), parse.GetValue(text), parse.GetValue(sort), parse.GetValue(order));
+            Guid? ideaId = parse.GetValue(idea) is { } ideaText ? await Ids.ResolveAsync(lab, ideaText, Ids.Idea, cancellationToken) : null;
+            var filter = new RunQuery(ideaId, parse.GetValue(status), parse.GetValue(tag), parse.GetValue(text), parse.GetValue(sort), parse.GetValue(order));
             var page = await lab.ListRunsAsync(filter, limit: parse.GetValue(limit), cancellationToken: cancellationToken);
             if (parse.GetValue(json))
             {
@@ -108,7 +111,7 @@ public static class RunsCommand
             var table = new Table().Border(TableBorder.Simple).AddColumns("Id", "Name", "Tags", "Idea", "Status", "Model", "Step", "Loss", "Val loss", "Where", "Device time");
             foreach (var run in page.Items)
             {
-                table.AddRow(run.Id.ToString(), Markup.Escape(run.Name ?? ""), Markup.Escape(string.Join(" ", run.Tags ?? [])), run.IdeaId.ToString()[..8], run.Status.ToString(),
+                table.AddRow(run.Id.ToString(), Markup.Escape(run.Name ?? ""), Markup.Escape(string.Join(" ", run.Tags ?? [])), run.IdeaId.ToString(), run.Status.ToString(),
                     Markup.Escape(Model(run.Setup)), $"{run.Step}/{run.TotalSteps}", Number(run.Loss), Number(run.ValLoss), Markup.Escape(run.Node ?? ""), Duration(run.DeviceSeconds));
             }
             AnsiConsole.Write(table);
@@ -120,7 +123,7 @@ public static class RunsCommand
 
     private static Command Name()
     {
-        var id = new Argument<Guid>("id") { Description = "The run's id." };
+        var id = Ids.Argument(Ids.Run);
         var name = new Argument<string?>("name") { Description = "The run's new name (one line).", Arity = ArgumentArity.ZeroOrOne };
         var clear = new Option<bool>("--clear") { Description = "Clear the run's name instead." };
         var json = ClientOutput.JsonOption();
@@ -134,7 +137,7 @@ public static class RunsCommand
                 ClientOutput.Error("Give the run a name, or --clear to clear its name (not both).");
                 return ClientConnection.Refused;
             }
-            var run = await lab.NameRunAsync(parse.GetValue(id), parse.GetValue(clear) ? null : given, cancellationToken);
+            var run = await lab.NameRunAsync(await Ids.ResolveAsync(lab, parse.GetValue(id)!, Ids.Run, cancellationToken), parse.GetValue(clear) ? null : given, cancellationToken);
             if (parse.GetValue(json))
             {
                 ClientOutput.Json(run);
@@ -149,7 +152,7 @@ public static class RunsCommand
     /// <summary>A command that puts tags on a run or takes them off, and says which it carries then.</summary>
     private static Command Tag(string verb, string description, Func<LabClient, Guid, IReadOnlyList<string>, CancellationToken, Task<RunView>> act)
     {
-        var id = new Argument<Guid>("id") { Description = "The run's id." };
+        var id = Ids.Argument(Ids.Run);
         var tags = new Argument<string[]>("tags") { Description = "One or more tags: letters, digits and - _ . : / + (kept in lower case).", Arity = ArgumentArity.OneOrMore };
         var json = ClientOutput.JsonOption();
         var command = new Command(verb, description) { id, tags, json };
@@ -157,7 +160,7 @@ public static class RunsCommand
         command.SetAction((parse, cancellationToken) => connection.RunAsync(parse, async lab =>
         {
             var asked = RunLabels.Tags(parse.GetValue(tags) ?? []);
-            var run = await act(lab, parse.GetValue(id), asked, cancellationToken);
+            var run = await act(lab, await Ids.ResolveAsync(lab, parse.GetValue(id)!, Ids.Run, cancellationToken), asked, cancellationToken);
             if (parse.GetValue(json))
             {
                 ClientOutput.Json(run);
@@ -180,13 +183,13 @@ public static class RunsCommand
 
     private static Command Show()
     {
-        var id = new Argument<Guid>("id") { Description = "The run's id." };
+        var id = Ids.Argument(Ids.Run);
         var json = ClientOutput.JsonOption();
         var command = new Command("show", "One run: where it stands, its outcome and its history (placements, preemptions, resumptions).") { id, json };
         var connection = ClientConnection.AddTo(command);
         command.SetAction((parse, cancellationToken) => connection.RunAsync(parse, async lab =>
         {
-            var run = await lab.GetRunAsync(parse.GetValue(id), cancellationToken);
+            var run = await lab.GetRunAsync(await Ids.ResolveAsync(lab, parse.GetValue(id)!, Ids.Run, cancellationToken), cancellationToken);
             if (parse.GetValue(json))
             {
                 ClientOutput.Json(run);
@@ -217,13 +220,13 @@ public static class RunsCommand
     /// <summary>A command that asks the API to do <paramref name="name"/> to one run and says what became of it.</summary>
     private static Command Act(string name, string description, Func<LabClient, Guid, CancellationToken, Task<RunView>> act, Func<RunView, string> said)
     {
-        var id = new Argument<Guid>("id") { Description = "The run's id." };
+        var id = Ids.Argument(Ids.Run);
         var json = ClientOutput.JsonOption();
         var command = new Command(name, description) { id, json };
         var connection = ClientConnection.AddTo(command);
         command.SetAction((parse, cancellationToken) => connection.RunAsync(parse, async lab =>
         {
-            var run = await act(lab, parse.GetValue(id), cancellationToken);
+            var run = await act(lab, await Ids.ResolveAsync(lab, parse.GetValue(id)!, Ids.Run, cancellationToken), cancellationToken);
             if (parse.GetValue(json))
             {
                 ClientOutput.Json(run);
@@ -237,29 +240,37 @@ public static class RunsCommand
 
     private static Command Logs()
     {
-        var id = new Argument<Guid>("id") { Description = "The run's id." };
+        var id = Ids.Argument(Ids.Run);
         var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing as the run goes, until it is over." };
-        var json = new Option<bool>("--json") { Description = "One JSON object per line (history entries and progress), for scripts." };
-        var command = new Command("logs", "A run's history and progress; with --follow, live until it is over.") { id, follow, json };
+        var json = new Option<bool>("--json") { Description = "One JSON object per line (history entries, and every progress and evaluation line with all its figures), for scripts." };
+        var command = new Command("logs", "A run's history and every line of its progress (loss, learning rate, gradient norm, tokens/s, expert load per layer, validation loss, expert affinity); with --follow, live until it is over.")
+        {
+            id, follow, json,
+        };
         var connection = ClientConnection.AddTo(command);
         command.SetAction((parse, cancellationToken) => connection.RunAsync(parse, async lab =>
         {
             var print = parse.GetValue(json) ? (Action<RunLogLine>)PrintJson : PrintText;
-            var run = await lab.GetRunAsync(parse.GetValue(id), cancellationToken);
-            var shown = PrintNewHistory(run, 0, print);
-            if (run.Status == RunStatus.Running)
+            var run = await lab.GetRunAsync(await Ids.ResolveAsync(lab, parse.GetValue(id)!, Ids.Run, cancellationToken), cancellationToken);
+            // What is stored up to the run as read: its history and its progress lines, in the order they happened.
+            var stored = await lab.ReadRunMetricsAsync(run.Id, follow: false, cancellationToken: cancellationToken)
+                .Where(l => l.Event == "progress" && l.Seq <= run.Version).ToListAsync(cancellationToken);
+            var history = run.History.Select(h => (h.At, Line: new RunLogLine(h.At, h.Event, h.Detail)));
+            var progress = stored.Select(l => (l.At, Line: Progress(l, run.TotalSteps)));
+            foreach (var (_, line) in history.Concat(progress).OrderBy(l => l.At))
             {
-                print(new RunLogLine(DateTimeOffset.UtcNow, "progress", null, run.Step, run.TotalSteps, run.Loss, run.ValLoss, run.TokensPerS));
+                print(line);
             }
+            var shown = run.History.Count;
             if (parse.GetValue(follow) && !run.IsOver)
             {
                 // The run's metrics stream from just after what was printed (it ends with the line that ends the run):
-                // progress as it comes; any other line means the history has a new entry, which the run tells in words.
+                // each progress and evaluation line as it comes; any other line means the history has a new entry, which the run tells in words.
                 await foreach (var line in lab.FollowRunMetricsAsync(run.Id, after: run.Version, cancellationToken))
                 {
                     if (line.Event == "progress")
                     {
-                        print(new RunLogLine(line.At, "progress", null, line.Step, run.TotalSteps, line.Loss, line.ValLoss, line.TokensPerS));
+                        print(Progress(line, run.TotalSteps));
                         continue;
                     }
                     run = await lab.GetRunAsync(run.Id, cancellationToken);
@@ -281,18 +292,70 @@ public static class RunsCommand
         return Math.Max(shown, run.History.Count);
     }
 
-    /// <summary>One line of <c>lab runs logs</c>: an entry of the run's history, or where its training stands.</summary>
+    private static RunLogLine Progress(RunMetricsLine line, int totalSteps) => new(line.At, "progress", null, line.Step, totalSteps, line.Loss, line.ValLoss,
+        line.TokensPerS, line.ValLoss is null ? "train" : "eval", line.LearningRate, line.GradNorm, line.AuxLoss, line.MtpLoss, line.ModelGflopsPerS,
+        line.ExpertLoadMaxOverMean, line.ExpertLoadCv, line.Tokens, line.ExpertLoad, line.ExpertAffinity);
+
+    /// <summary>
+    /// One line of <c>lab runs logs</c>: an entry of the run's history, or a line of its progress (<paramref name="Kind"/>
+    /// <c>train</c>: its training figures at a logged step; <c>eval</c>: its validation loss and expert affinity).
+    /// </summary>
     private sealed record RunLogLine(DateTimeOffset At, string Event, string? Detail, int? Step = null, int? TotalSteps = null,
-        double? Loss = null, double? ValLoss = null, double? TokensPerS = null);
+        double? Loss = null, double? ValLoss = null, double? TokensPerS = null, string? Kind = null, double? LearningRate = null, double? GradNorm = null,
+        double? AuxLoss = null, double? MtpLoss = null, double? ModelGflopsPerS = null, double? ExpertLoadMaxOverMean = null, double? ExpertLoadCv = null,
+        long? Tokens = null, IReadOnlyList<IReadOnlyList<double>>? ExpertLoad = null, IReadOnlyDictionary<string, IReadOnlyList<double>>? ExpertAffinity = null);
 
     private static void PrintText(RunLogLine line)
     {
-        if (line.Step is { } step)
+        if (line.Step is not { } step)
         {
-            AnsiConsole.WriteLine($"step {step}/{line.TotalSteps}  loss {Number(line.Loss)}  val {Number(line.ValLoss)}  {Number(line.TokensPerS)} tokens/s");
+            AnsiConsole.MarkupLine($"[grey]{ClientOutput.When(line.At)}[/] [bold]{Markup.Escape(line.Event)}[/] {Markup.Escape(line.Detail ?? "")}");
             return;
         }
-        AnsiConsole.MarkupLine($"[grey]{ClientOutput.When(line.At)}[/] [bold]{Markup.Escape(line.Event)}[/] {Markup.Escape(line.Detail ?? "")}");
+        var text = new System.Text.StringBuilder($"step {step}/{line.TotalSteps}");
+        if (line.Kind == "eval")
+        {
+            text.Append($"  validation loss {Number(line.ValLoss)}");
+            if (line.ExpertAffinity is { Count: > 0 } affinity)
+            {
+                // Each domain's favourite expert in the last MoE layer and its share of the domain's tokens: specialisation at a glance.
+                text.Append("  affinity ").AppendJoin(", ", affinity.Select(a => a.Value.Count == 0 ? a.Key
+                    : FormattableString.Invariant($"{a.Key} e{IndexOfMax(a.Value)} {a.Value.Max():P0}")));
+            }
+        }
+        else
+        {
+            text.Append($"  loss {Number(line.Loss)}");
+            Figure(text, "lr", line.LearningRate, "0.######");
+            Figure(text, "grad norm", line.GradNorm, "0.###");
+            Figure(text, "aux", line.AuxLoss, "0.####");
+            Figure(text, "mtp", line.MtpLoss, "0.###");
+            text.Append($"  {Number(line.TokensPerS)} tokens/s");
+            Figure(text, "expert load max/mean", line.ExpertLoadMaxOverMean, "0.00");
+            if (line.ExpertLoad is { Count: > 0 } layers)
+            {
+                text.Append(" (per layer ").AppendJoin(" ", layers.Select(l => l.Count == 0 ? "-" : (l.Max() * l.Count).ToString("0.00", CultureInfo.InvariantCulture))).Append(')');
+            }
+        }
+        AnsiConsole.WriteLine(text.ToString());
+    }
+
+    private static void Figure(System.Text.StringBuilder text, string name, double? value, string format)
+    {
+        if (value is { } v)
+        {
+            text.Append("  ").Append(name).Append(' ').Append(v.ToString(format, CultureInfo.InvariantCulture));
+        }
+    }
+
+    private static int IndexOfMax(IReadOnlyList<double> values)
+    {
+        var best = 0;
+        for (var i = 1; i < values.Count; i++)
+        {
+            best = values[i] > values[best] ? i : best;
+        }
+        return best;
     }
 
     private static void PrintJson(RunLogLine line) => Console.Out.WriteLine(JsonSerializer.Serialize(line, JsonLines));

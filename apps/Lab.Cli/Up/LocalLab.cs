@@ -61,6 +61,8 @@ public sealed class LocalLab : IAsyncDisposable
             }
             settings[LabCluster.Keys.CertificatePath] = ClusterCertificate.EnsureFile(options.DataDirectory);
             settings[LabCluster.Keys.SiloPort] = FreePort.Remembered(Path.Combine(options.DataDirectory, SiloPortFile)).ToString(CultureInfo.InvariantCulture);
+            // The API serves runs' checkpoints and training logs from where the worker keeps them.
+            settings["Lab:RunFiles:Root"] = Path.Combine(options.DataDirectory, "checkpoints");
 
             progress.Report("Starting the API and its Orleans silo (applies the database schema)");
             lab.ApiUrl = endpoints[LabServices.Api];

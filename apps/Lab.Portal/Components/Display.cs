@@ -83,7 +83,7 @@ public static class Display
         return ids;
     }
 
-    /// <summary>The portal page of a feed or timeline entry's subject.</summary>
+    /// <summary>The portal page of a feed or timeline entry's subject, a search hit or a piece of evidence (always by its whole id).</summary>
     public static string? LinkOf(string subjectKind, Guid subjectId) => subjectKind switch
     {
         "idea" => $"/ideas/{subjectId}",
@@ -92,4 +92,7 @@ public static class Display
         "run" => $"/runs/{subjectId}",
         _ => null,
     };
+
+    /// <summary>What a kind of knowledge is called in a list: "idea", "note", "insight", "run".</summary>
+    public static string KindName(Lab.Contracts.Knowledge.EvidenceKind kind) => kind.ToString().ToLowerInvariant();
 }

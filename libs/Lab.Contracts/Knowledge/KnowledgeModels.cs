@@ -53,6 +53,21 @@ public sealed record PublishInsight(
     [property: Id(2)] string? Details = null,
     [property: Id(3)] Guid? IdeaId = null);
 
+/// <summary>
+/// A piece of an insight's evidence as readers see it: its title (an idea's or note's title, an insight's claim, a run's
+/// summary) and, for a run, the device time it has used.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("lab.cited-evidence")]
+public sealed record CitedEvidence(
+    [property: Id(0)] EvidenceKind Kind,
+    [property: Id(1)] Guid Id,
+    [property: Id(2)] string Title,
+    [property: Id(3)] double? DeviceSeconds = null);
+
+/// <summary>
+/// An insight. <see cref="CitedDeviceSeconds"/> is the device time of the runs it cites as accounted when it was
+/// published; <see cref="Cited"/> (filled by the API when reading) names each piece of evidence, with the runs' device time now.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("lab.insight")]
 public sealed record InsightView(
     [property: Id(0)] Guid Id,
@@ -62,7 +77,8 @@ public sealed record InsightView(
     [property: Id(4)] Guid? IdeaId,
     [property: Id(5)] Guid AuthorId,
     [property: Id(6)] DateTimeOffset PublishedAt,
-    [property: Id(7)] double CitedDeviceSeconds = 0);
+    [property: Id(7)] double CitedDeviceSeconds = 0,
+    [property: Id(8)] IReadOnlyList<CitedEvidence>? Cited = null);
 
 /// <summary>An event of one note's stream.</summary>
 public interface INoteEvent : ILabEvent

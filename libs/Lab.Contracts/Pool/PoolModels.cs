@@ -14,8 +14,29 @@ public sealed record DeviceView(
     [property: Id(3)] long? MemoryBytes = null);
 
 /// <summary>
-/// What a worker says about its node every few seconds: that it is alive, which devices it offers, and what its
-/// training processes reported since the last heartbeat that was answered.
+/// How one device of a node is used, as its worker read it for a heartbeat: soft state, shown in the pool's view and
+/// never recorded (a device's identity and memory are in <see cref="DeviceView"/>, which changes only when the node does).
+/// </summary>
+/// <param name="Id">The device, as in <see cref="DeviceView.Id"/>.</param>
+/// <param name="MemoryUsedBytes">
+/// Memory in use: a GPU's (every process on it, as NVML reports it); for a CPU device, the resident memory of the
+/// training process on it (shared equally by the CPU devices of one run); 0 for an idle CPU device; null where it
+/// cannot be read.
+/// </param>
+/// <param name="Utilization">A GPU's share of time busy, 0 to 1 (NVML); null for a CPU device.</param>
+/// <param name="TokensPerS">Training tokens per second of the run's replica on the device, from its last progress line.</param>
+/// <param name="RunId">The run training on the device; null when none is.</param>
+[GenerateSerializer, Immutable, Alias("lab.device-usage")]
+public sealed record DeviceUsage(
+    [property: Id(0)] string Id,
+    [property: Id(1)] long? MemoryUsedBytes = null,
+    [property: Id(2)] double? Utilization = null,
+    [property: Id(3)] double? TokensPerS = null,
+    [property: Id(4)] Guid? RunId = null);
+
+/// <summary>
+/// What a worker says about its node every few seconds: that it is alive, which devices it offers, how they are used
+/// now, and what its training processes reported since the last heartbeat that was answered.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("lab.node-heartbeat")]
 public sealed record NodeHeartbeat(
@@ -23,7 +44,8 @@ public sealed record NodeHeartbeat(
     [property: Id(1)] IReadOnlyList<DeviceView> Devices,
     [property: Id(2)] string? WorkerUrl,
     [property: Id(3)] IReadOnlyList<RunReport>? Reports = null,
-    [property: Id(4)] Guid? Incarnation = null);
+    [property: Id(4)] Guid? Incarnation = null,
+    [property: Id(5)] IReadOnlyList<DeviceUsage>? Usage = null);
 
 public enum RunReportKind
 {
@@ -67,7 +89,8 @@ public sealed record RunReport(
     [property: Id(9)] double? ModelGflopsPerS = null,
     [property: Id(10)] double? ExpertLoadMaxOverMean = null,
     [property: Id(11)] string? Checkpoint = null,
-    [property: Id(12)] string? Message = null)
+    [property: Id(12)] string? Message = null,
+    [property: Id(13)] TrainingFigures? Figures = null)
 {
     public bool EndsLease => Kind is RunReportKind.Finished or RunReportKind.Stopped or RunReportKind.Failed or RunReportKind.Crashed;
 }
@@ -96,7 +119,8 @@ public sealed record NodeView(
     [property: Id(3)] DateTimeOffset LastSeen,
     [property: Id(4)] bool Alive,
     [property: Id(5)] int DevicesInUse = 0,
-    [property: Id(6)] string? WorkerUrl = null);
+    [property: Id(6)] string? WorkerUrl = null,
+    [property: Id(7)] IReadOnlyList<DeviceUsage>? Usage = null);
 
 /// <summary>A run that holds devices now.</summary>
 [GenerateSerializer, Immutable, Alias("lab.pool-lease")]
@@ -144,6 +168,7 @@ public static class PoolRules
     public const int MaxDevicesPerNode = 64;
     public const int MaxReportsPerHeartbeat = 1000;
     public const int WorkerUrlMaxLength = 2048;
+    public const int DeviceIdMaxLength = 100;
 
     /// <summary>A node that has not heart-beaten for this long is considered gone (the pool's default; configurable).</summary>
     public static readonly TimeSpan HeartbeatTimeout = TimeSpan.FromSeconds(30);
@@ -178,6 +203,14 @@ public static class PoolRules
         else if (heartbeat.Devices.Any(d => d.MemoryBytes is < 0))
         {
             errors["devices"] = ["A device's memory is a number of bytes, 0 or more (or left out when unknown)."];
+        }
+        if (heartbeat.Usage is { } usage && (usage.Count > MaxDevicesPerNode || usage.Any(u => u is null
+                || string.IsNullOrEmpty(u.Id) || u.Id.Length > DeviceIdMaxLength
+                || u.MemoryUsedBytes is < 0
+                || u.Utilization is { } busy && !(busy is >= 0 and <= 1)
+                || u.TokensPerS is { } rate && !(double.IsFinite(rate) && rate >= 0))))
+        {
+            errors["usage"] = [$"At most {MaxDevicesPerNode} device readings, each naming a device (up to {DeviceIdMaxLength} characters), with memory from 0 bytes, utilisation from 0 to 1 and a finite rate from 0."];
         }
         if (heartbeat.Reports is { Count: > MaxReportsPerHeartbeat })
         {

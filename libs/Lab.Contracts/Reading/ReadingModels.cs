@@ -16,7 +16,18 @@ public sealed record ItemList<T>(IReadOnlyList<T> Items);
 /// <summary>A search match; <see cref="Snippet"/> is HTML-escaped text with <c>&lt;mark&gt;</c> around the matched words.</summary>
 public sealed record SearchHit(string Kind, Guid Id, string Title, string Snippet, double Rank);
 
-public sealed record SearchResults(string Query, IReadOnlyList<SearchHit> Items);
+/// <summary>
+/// What a search found. <see cref="DidYouMean"/> is the query with its misspelt words corrected, when one of its words
+/// appears nowhere in the lab but a word a typing mistake or two away does (those matches are among the items already).
+/// </summary>
+public sealed record SearchResults(string Query, IReadOnlyList<SearchHit> Items, string? DidYouMean = null);
+
+/// <summary>
+/// Something in the lab found by its id or the start of it: its kind (idea, note, insight, run, researcher, dataset),
+/// its full id and its title (a researcher's handle, a data set's name). An ambiguous start is refused with these as
+/// the problem's <c>candidates</c>.
+/// </summary>
+public sealed record IdMatch(string Kind, Guid Id, string Title);
 
 /// <summary>One thing that happened in the lab, as the feed and timelines tell it.</summary>
 public sealed record HistoryEntry(
@@ -62,9 +73,30 @@ public sealed record NoteRef(Guid Id, string Title, Knowledge.AttachmentKind Att
 public sealed record InsightRef(Guid Id, string Claim, Guid? IdeaId, DateTimeOffset PublishedAt);
 
 /// <summary>
-/// One line of a run's metrics stream (<c>runs/{id}/metrics</c>, NDJSON): a point of its curve, a checkpoint, or where
-/// it stands. <paramref name="Seq"/> is the line's place in the run's history: a reader that lost the stream asks for
-/// <c>?after=</c> the last one it read and continues from there.
+/// One line of a run's metrics stream (<c>runs/{id}/metrics</c>, NDJSON): a point of its curve (<c>progress</c>: a
+/// training line of <c>lab train</c> with its loss, or an evaluation line with its validation loss), a checkpoint, or
+/// where it stands. <paramref name="Seq"/> is the line's place in the run's history: a reader that lost the stream asks
+/// for <c>?after=</c> the last one it read and continues from there. The figures after <paramref name="Seq"/> are those
+/// of <see cref="Runs.TrainingFigures"/>, present when the line has them.
 /// </summary>
 public sealed record RunMetricsLine(string Event, DateTimeOffset At, int? Step = null, double? Loss = null, double? ValLoss = null,
-    double? TokensPerS = null, double? ExpertLoadMaxOverMean = null, RunStatus? Status = null, string? Detail = null, long? Seq = null);
+    double? TokensPerS = null, double? ExpertLoadMaxOverMean = null, RunStatus? Status = null, string? Detail = null, long? Seq = null,
+    double? AuxLoss = null, double? MtpLoss = null, double? LearningRate = null, double? GradNorm = null, double? ModelGflopsPerS = null,
+    double? ExpertLoadCv = null, long? Tokens = null, double? ElapsedS = null, IReadOnlyList<IReadOnlyList<double>>? ExpertLoad = null,
+    IReadOnlyDictionary<string, IReadOnlyList<double>>? ExpertAffinity = null)
+{
+    /// <summary>The line with <paramref name="figures"/> filled in (none when null).</summary>
+    public RunMetricsLine With(Runs.TrainingFigures? figures) => figures is null ? this : this with
+    {
+        AuxLoss = figures.AuxLoss,
+        MtpLoss = figures.MtpLoss,
+        LearningRate = figures.LearningRate,
+        GradNorm = figures.GradNorm,
+        ModelGflopsPerS = figures.ModelGflopsPerS,
+        ExpertLoadCv = figures.ExpertLoadCv,
+        Tokens = figures.Tokens,
+        ElapsedS = figures.ElapsedS,
+        ExpertLoad = figures.ExpertLoad,
+        ExpertAffinity = figures.ExpertAffinity,
+    };
+}

@@ -26,6 +26,13 @@ public interface IRunGrain : IGrainWithGuidKey
     [Alias("record")]
     Task<RunView> Record(RunReport report);
 
+    /// <summary>
+    /// Records what the worker said about the current attempt since its last heartbeat, in order, in one write: every
+    /// progress and evaluation line it forwarded (within <see cref="LabBounds.MaxMetricsLinesPerRun"/>), checkpoints and starts.
+    /// </summary>
+    [Alias("record-all")]
+    Task<RunView> RecordAll(IReadOnlyList<RunReport> reports);
+
     [Alias("preempt")]
     Task<RunView> Preempt(string node);
 

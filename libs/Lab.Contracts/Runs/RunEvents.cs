@@ -63,12 +63,16 @@ public sealed record RunResumed(Guid RunId, int Attempt, int Step, DateTimeOffse
     RunMetricsLine? IRunEvent.MetricsLine => new("status", At, Step: Step, Status: RunStatus.Running, Detail: $"resumed from step {Step}");
 }
 
-/// <summary>A sample of the run's progress (not every step): training figures, or a validation loss, or both.</summary>
+/// <summary>
+/// A line of the run's progress as the engine wrote it: its training figures at a logged step, or a validation loss
+/// (with expert affinity); <paramref name="Figures"/> holds the rest of the line (absent in runs recorded before it was kept).
+/// </summary>
 [StoredAs("run_progressed")]
-public sealed record RunProgressed(Guid RunId, int Step, double? Loss, double? ValLoss, double? TokensPerS, double? ExpertLoadMaxOverMean, DateTimeOffset At)
+public sealed record RunProgressed(Guid RunId, int Step, double? Loss, double? ValLoss, double? TokensPerS, double? ExpertLoadMaxOverMean, DateTimeOffset At,
+    TrainingFigures? Figures = null)
     : IRunEvent
 {
-    RunMetricsLine? IRunEvent.MetricsLine => new("progress", At, Step, Loss, ValLoss, TokensPerS, ExpertLoadMaxOverMean);
+    RunMetricsLine? IRunEvent.MetricsLine => new RunMetricsLine("progress", At, Step, Loss, ValLoss, TokensPerS, ExpertLoadMaxOverMean).With(Figures);
 }
 
 [StoredAs("run_checkpointed")]

@@ -92,9 +92,80 @@ public sealed record RunView(
     [property: Id(22)] IReadOnlyList<RunHistoryEntry> History,
     [property: Id(23)] string? Name = null,
     [property: Id(24)] IReadOnlyList<string>? Tags = null,
-    [property: Id(25)] RunSetup? Setup = null)
+    [property: Id(25)] RunSetup? Setup = null,
+    [property: Id(26)] int Checkpoints = 0,
+    [property: Id(27)] string? LastNode = null,
+    [property: Id(28)] IReadOnlyList<int>? LastDeviceIndexes = null,
+    [property: Id(29)] Guid? CancelledBy = null,
+    [property: Id(30)] string? CheckpointFile = null,
+    [property: Id(31)] int MetricsLines = 0)
 {
     public bool IsOver => RunRules.IsOver(Status);
+}
+
+/// <summary>
+/// The figures of one line of <c>lab train --json</c> beyond the four every run view shows (loss, validation loss,
+/// tokens/s, expert load max/mean): what the worker forwards of each progress and evaluation line, so the run's
+/// metrics keep all of it. Unknown or diverged figures (NaN, infinite) are null.
+/// </summary>
+/// <param name="ExpertLoad">Per MoE layer of the model, each routed expert's share of the tokens routed in that layer
+/// (training lines: over the steps since the previous line; evaluation lines: over the validation windows).</param>
+/// <param name="ExpertAffinity">Evaluation lines on the synthetic corpus: per domain, each routed expert's share of its
+/// tokens in the last MoE layer.</param>
+[GenerateSerializer, Immutable, Alias("lab.training-figures")]
+public sealed record TrainingFigures(
+    [property: Id(0)] double? AuxLoss = null,
+    [property: Id(1)] double? MtpLoss = null,
+    [property: Id(2)] double? LearningRate = null,
+    [property: Id(3)] double? GradNorm = null,
+    [property: Id(4)] double? ModelGflopsPerS = null,
+    [property: Id(5)] double? ExpertLoadCv = null,
+    [property: Id(6)] long? Tokens = null,
+    [property: Id(7)] double? ElapsedS = null,
+    [property: Id(8)] IReadOnlyList<IReadOnlyList<double>>? ExpertLoad = null,
+    [property: Id(9)] IReadOnlyDictionary<string, IReadOnlyList<double>>? ExpertAffinity = null)
+{
+    /// <summary>
+    /// The figures as a run keeps them: non-finite numbers as unknown, and an expert load or affinity matrix larger than
+    /// <see cref="RunRules.MaxExpertFigures"/> (or with a longer domain name than <see cref="RunRules.MaxDomainNameLength"/>)
+    /// left out, so that one line stays small whatever the model's size.
+    /// </summary>
+    public TrainingFigures Bounded() => this with
+    {
+        AuxLoss = Finite(AuxLoss),
+        MtpLoss = Finite(MtpLoss),
+        LearningRate = Finite(LearningRate),
+        GradNorm = Finite(GradNorm),
+        ModelGflopsPerS = Finite(ModelGflopsPerS),
+        ExpertLoadCv = Finite(ExpertLoadCv),
+        ElapsedS = Finite(ElapsedS),
+        Tokens = Tokens is < 0 ? null : Tokens,
+        ExpertLoad = ExpertLoad is { } load && Fits(load) ? [.. load.Select(Shares)] : null,
+        ExpertAffinity = ExpertAffinity is { } affinity && Fits(affinity.Values) && affinity.Keys.All(k => k.Length <= RunRules.MaxDomainNameLength)
+            ? affinity.ToDictionary(a => a.Key, a => Shares(a.Value))
+            : null,
+    };
+
+    private static bool Fits(IEnumerable<IReadOnlyList<double>?> rows)
+    {
+        var figures = 0L;
+        var count = 0;
+        foreach (var row in rows)
+        {
+            if (row is null)
+            {
+                return false;
+            }
+            figures += row.Count;
+            count++;
+        }
+        return count > 0 && figures <= RunRules.MaxExpertFigures;
+    }
+
+    /// <summary>A row of shares: each between 0 and 1, anything else (NaN, negative) as 0.</summary>
+    private static IReadOnlyList<double> Shares(IReadOnlyList<double> row) => [.. row.Select(v => double.IsFinite(v) ? Math.Clamp(v, 0, 1) : 0)];
+
+    private static double? Finite(double? value) => value is { } v && double.IsFinite(v) ? v : null;
 }
 
 /// <summary>Device time an idea's runs have used: information about cost, never a quota.</summary>

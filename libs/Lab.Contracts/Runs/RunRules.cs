@@ -9,6 +9,15 @@ public static class RunRules
     /// <summary>How many times a run whose training process died is started again from its checkpoint before it fails.</summary>
     public const int MaxCrashRestarts = 3;
 
+    /// <summary>
+    /// Figures of one expert load or affinity matrix a metrics line keeps (layers × experts, domains × experts): 64 MoE
+    /// layers of 32 experts, or 8 of 256. A larger model's lines keep their other figures, so a line stays a few kB.
+    /// </summary>
+    public const int MaxExpertFigures = 2048;
+
+    /// <summary>The longest name of a corpus domain an affinity matrix may carry.</summary>
+    public const int MaxDomainNameLength = 100;
+
     public static bool IsOver(RunStatus status) => status is RunStatus.Finished or RunStatus.Failed or RunStatus.Cancelled;
 
     /// <summary>Who may cancel, name or tag a run: the member who submitted it, or a member of its idea's team.</summary>

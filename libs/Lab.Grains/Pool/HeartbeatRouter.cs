@@ -23,20 +23,16 @@ public sealed partial class HeartbeatRouter(IGrainFactory grains, ILogger<Heartb
         return await grains.GetGrain<IPoolGrain>(0).Heartbeat(heartbeat with { Reports = ForPool(reports) });
     }
 
-    /// <summary>One run's reports, in the order its worker saw them; a report of an earlier lease changes nothing.</summary>
+    /// <summary>One run's reports, in the order its worker saw them, in one write; a report of an earlier lease changes nothing.</summary>
     private async Task RecordAsync(IGrouping<Guid, RunReport> reports)
     {
-        var run = grains.GetGrain<IRunGrain>(reports.Key);
-        foreach (var report in reports)
+        try
         {
-            try
-            {
-                await run.Record(report);
-            }
-            catch (LabRefusedException e)
-            {
-                LogReportRefused(report.RunId, report.Kind, e.Message);
-            }
+            await grains.GetGrain<IRunGrain>(reports.Key).RecordAll([.. reports]);
+        }
+        catch (LabRefusedException e)
+        {
+            LogReportsRefused(reports.Key, reports.Count(), e.Message);
         }
     }
 
@@ -72,6 +68,6 @@ public sealed partial class HeartbeatRouter(IGrainFactory grains, ILogger<Heartb
         return [.. heard];
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "A {Kind} report of run {Run} was refused: {Reason}")]
-    private partial void LogReportRefused(Guid run, RunReportKind kind, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} reports of run {Run} were refused: {Reason}")]
+    private partial void LogReportsRefused(Guid run, int count, string reason);
 }

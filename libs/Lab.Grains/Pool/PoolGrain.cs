@@ -42,6 +42,9 @@ public sealed partial class PoolGrain(
 
     /// <summary>Where each node's worker answers, as its latest heartbeat said: soft state, like the heartbeats themselves.</summary>
     private readonly Dictionary<string, string?> _workerUrls = new(StringComparer.Ordinal);
+
+    /// <summary>How each node's devices were used at its last heartbeat: soft state, for the view only.</summary>
+    private readonly Dictionary<string, IReadOnlyList<DeviceUsage>?> _usage = new(StringComparer.Ordinal);
     private IGrainTimer? _timer;
     private PoolView? _published;
 
@@ -242,6 +245,7 @@ public sealed partial class PoolGrain(
     private async Task<bool> SeeNodeAsync(NodeHeartbeat heartbeat)
     {
         var now = clock.GetUtcNow();
+        _usage[heartbeat.Node] = heartbeat.Usage;
         if (_ledger.Heard(NodeOf(heartbeat.Node, heartbeat.Devices), heartbeat.Incarnation, now) &&
             State?.Node(heartbeat.Node) is { } known && known.Devices.SequenceEqual(heartbeat.Devices))
         {
@@ -384,7 +388,8 @@ public sealed partial class PoolGrain(
         var nodes = _ledger.Nodes
             .OrderBy(n => n.Name, StringComparer.Ordinal)
             .Select(n => new NodeView(n.Name, State!.Node(n.Name)!.Devices, n.FirstSeen, n.LastSeen, n.Alive,
-                leased.Where(r => r.Run.Lease!.Value.Node == n.Name).Sum(r => r.Run.Lease!.Value.Devices.Count), _workerUrls.GetValueOrDefault(n.Name)))
+                leased.Where(r => r.Run.Lease!.Value.Node == n.Name).Sum(r => r.Run.Lease!.Value.Devices.Count), _workerUrls.GetValueOrDefault(n.Name),
+                n.Alive ? _usage.GetValueOrDefault(n.Name) : null))
             .ToList();
         var live = nodes.Where(n => n.Alive).Sum(n => n.Devices.Count);
         var inUse = nodes.Where(n => n.Alive).Sum(n => n.DevicesInUse);

@@ -43,24 +43,56 @@ public sealed class RunGrain(IDocumentStore store, TimeProvider clock, IGrainFac
         return AppendAsync(new RunPlaced(Id, node, [.. deviceIndexes], attempt, clock.GetUtcNow()));
     }
 
-    public Task<RunView> Record(RunReport report)
+    public Task<RunView> Record(RunReport report) => RecordAll([report]);
+
+    public async Task<RunView> RecordAll(IReadOnlyList<RunReport> reports)
     {
         var run = Existing;
-        if (!IsCurrent(run, report))
-        {
-            return Task.FromResult(run.ToView(clock.GetUtcNow()));
-        }
         var now = clock.GetUtcNow();
-        return report.Kind switch
+        var changes = new List<ILabEvent>();
+        var seen = new Recorded(run.Status, run.CheckpointStep, run.MetricsLines, run.LastTrainLineStep, run.LastEvalLineStep);
+        foreach (var report in reports.Where(r => IsCurrent(run, r)))
         {
-            RunReportKind.Started when run.Status == RunStatus.Placed => AppendAsync(report.Resumed
-                ? new RunResumed(Id, report.Attempt, report.Step, now)
-                : new RunStarted(Id, report.Attempt, now)),
-            RunReportKind.Progress when report.Step >= run.Step || report.ValLoss is not null =>
-                AppendAsync(new RunProgressed(Id, report.Step, Finite(report.Loss), Finite(report.ValLoss), Finite(report.TokensPerS), Finite(report.ExpertLoadMaxOverMean), now)),
-            RunReportKind.Checkpointed when report.Checkpoint is not null && report.Step > run.CheckpointStep =>
-                AppendAsync(new RunCheckpointed(Id, report.Step, report.Checkpoint, now)),
-            _ => Task.FromResult(run.ToView(clock.GetUtcNow())),
+            if (Decide(run, seen, report, now) is { } change)
+            {
+                changes.Add(change);
+                seen = seen.After(change);
+            }
+        }
+        return changes.Count == 0 ? run.ToView(now) : await AppendAsync([.. changes]);
+    }
+
+    /// <summary>What one report adds to the run, given what the run (with the reports before it) holds; null for nothing.</summary>
+    private IRunEvent? Decide(RunSummary run, Recorded seen, RunReport report, DateTimeOffset now)
+    {
+        switch (report.Kind)
+        {
+            case RunReportKind.Started when seen.Status == RunStatus.Placed:
+                return report.Resumed ? new RunResumed(Id, report.Attempt, report.Step, now) : new RunStarted(Id, report.Attempt, now);
+            case RunReportKind.Progress:
+                var evaluation = report.ValLoss is not null;
+                var bound = bounds.Value.MaxMetricsLinesPerRun;
+                return RunMetricsBound.Keeps(evaluation, report.Step, run.TotalSteps, seen.MetricsLines, evaluation ? seen.LastEvalStep : seen.LastTrainStep, bound)
+                    ? new RunProgressed(Id, report.Step, Finite(report.Loss), Finite(report.ValLoss), Finite(report.TokensPerS), Finite(report.ExpertLoadMaxOverMean),
+                        now, report.Figures?.Bounded())
+                    : null;
+            case RunReportKind.Checkpointed when report.Checkpoint is not null && report.Step > seen.CheckpointStep:
+                return new RunCheckpointed(Id, report.Step, report.Checkpoint, now);
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>What a batch of reports has changed so far, for deciding the next one.</summary>
+    private sealed record Recorded(RunStatus Status, int CheckpointStep, int MetricsLines, int LastTrainStep, int LastEvalStep)
+    {
+        public Recorded After(IRunEvent change) => change switch
+        {
+            RunStarted or RunResumed => this with { Status = RunStatus.Running },
+            RunProgressed { ValLoss: not null } p => this with { MetricsLines = MetricsLines + 1, LastEvalStep = p.Step },
+            RunProgressed p => this with { MetricsLines = MetricsLines + 1, LastTrainStep = p.Step },
+            RunCheckpointed c => this with { CheckpointStep = c.Step },
+            _ => this,
         };
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using JasperFx.Events;
 using JasperFx.Events.Aggregation;
 using JasperFx.Events.Daemon;
@@ -97,10 +98,80 @@ public sealed class RunEntry
             .Append(f, $"It used {DeviceSeconds / 3600:0.###} device-hours on {Devices} device(s) over {Attempts} placement(s), ")
             .Append(f, $"preempted {Preemptions} time(s). ")
             .Append(Tags.Count == 0 ? "" : $"Tags: {string.Join(", ", Tags)}. ")
-            .Append(f, $"Configuration: {Config}")
+            .Append(f, $"Configuration: {InWords(Config)}")
             .ToString();
         Title = string.Create(f, $"Run{named} for \"{IdeaTitle}\": validation loss {Outcome.ValLoss:0.####} after {Outcome.Step} steps");
         Body = body;
+    }
+
+    /// <summary>
+    /// A run's configuration (JSON) in words, to read in a snippet and to search: "model: d model 128, layers 4, gating
+    /// sigmoid; training: steps 200." Names lose their underscores so that each word is found on its own; a text that is
+    /// not a JSON object is kept as it is.
+    /// </summary>
+    public static string InWords(string config)
+    {
+        JsonElement root;
+        try
+        {
+            using var document = JsonDocument.Parse(config);
+            root = document.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return config;
+        }
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return config;
+        }
+        var sections = new List<string>();
+        var loose = new List<string>();
+        foreach (var property in root.EnumerateObject())
+        {
+            if (property.Value.ValueKind == JsonValueKind.Object)
+            {
+                var settings = new List<string>();
+                Flatten("", property.Value, settings);
+                sections.Add($"{Name(property.Name)}: {string.Join(", ", settings)}");
+            }
+            else
+            {
+                loose.Add($"{Name(property.Name)} {Value(property.Value)}");
+            }
+        }
+        if (loose.Count > 0)
+        {
+            sections.Insert(0, string.Join(", ", loose));
+        }
+        return string.Join("; ", sections) + ".";
+
+        static void Flatten(string prefix, JsonElement value, List<string> settings)
+        {
+            foreach (var property in value.EnumerateObject())
+            {
+                var name = (prefix + " " + Name(property.Name)).Trim();
+                if (property.Value.ValueKind == JsonValueKind.Object)
+                {
+                    Flatten(name, property.Value, settings);
+                }
+                else
+                {
+                    settings.Add($"{name} {Value(property.Value)}");
+                }
+            }
+        }
+
+        static string Name(string name) => name.Replace('_', ' ').Replace('-', ' ');
+
+        static string Value(JsonElement value) => value.ValueKind switch
+        {
+            JsonValueKind.Array => string.Join(" ", value.EnumerateArray().Select(Value)),
+            JsonValueKind.String => value.GetString() ?? "",
+            JsonValueKind.Null => "none",
+            JsonValueKind.Object => value.GetRawText(),
+            _ => value.GetRawText(),
+        };
     }
 }
 

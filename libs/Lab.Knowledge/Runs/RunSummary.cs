@@ -43,6 +43,25 @@ public sealed class RunSummary : IStreamState<RunSummary>, IRunSoFar
     public int CrashRestarts { get; set; }
     public int CheckpointStep { get; set; }
     public string? CheckpointPath { get; set; }
+
+    /// <summary>How many checkpoints it wrote over all its placements (the files themselves: only the newest few are kept).</summary>
+    public int Checkpoints { get; set; }
+
+    /// <summary>Where it held devices last (kept once the lease ends, so a finished run says where it ran).</summary>
+    public string? LastNode { get; set; }
+    public List<int> LastDeviceIndexes { get; set; } = [];
+
+    /// <summary>The member who cancelled it, while it is cancelled.</summary>
+    public Guid? CancelledBy { get; set; }
+
+    /// <summary>Progress and evaluation lines kept in its stream (bounded by <c>LabBounds.MaxMetricsLinesPerRun</c>).</summary>
+    public int MetricsLines { get; set; }
+
+    /// <summary>The step of the last training line kept; -1 before the first.</summary>
+    public int LastTrainLineStep { get; set; } = -1;
+
+    /// <summary>The step of the last evaluation line kept; -1 before the first.</summary>
+    public int LastEvalLineStep { get; set; } = -1;
     public double DeviceSeconds { get; set; }
     public RunOutcome? Outcome { get; set; }
     public string? FailureReason { get; set; }
@@ -70,7 +89,11 @@ public sealed class RunSummary : IStreamState<RunSummary>, IRunSoFar
         TokensPerS, Node, DeviceIndexes, Attempts, Preemptions, CheckpointStep, Math.Round(DeviceSecondsAt(now), 3),
         Outcome is null ? null : Outcome with { Checkpoint = ServerPaths.FileNameOf(Outcome.Checkpoint) },
         FailureReason is null ? null : ServerPaths.Hide(FailureReason), Config,
-        Version, [.. History.Select(h => h with { Detail = ServerPaths.Hide(h.Detail) })], Name, [.. Tags], Setup ?? RunSetups.Of(Config));
+        Version, [.. History.Select(h => h with { Detail = ServerPaths.Hide(h.Detail) })], Name, [.. Tags], Setup ?? RunSetups.Of(Config),
+        Checkpoints, LastNode, LastDeviceIndexes, CancelledBy, CheckpointFileName(), MetricsLines);
+
+    /// <summary>Its newest checkpoint's file name (<c>step-00000200.ckpt</c>), never where it lies; null before the first.</summary>
+    public string? CheckpointFileName() => CheckpointStep > 0 && CheckpointPath is { Length: > 0 } path ? ServerPaths.FileNameOf(path) : null;
 
     /// <summary>How each event of a run's stream changes the run.</summary>
     public static RunSummary Fold(RunSummary? run, ILabEvent change)
@@ -117,6 +140,8 @@ public sealed class RunSummary : IStreamState<RunSummary>, IRunSoFar
                 LeaseStartedAt = e.At;
                 RunningSince = e.At;
                 Attempts = e.Attempt;
+                LastNode = e.Node;
+                LastDeviceIndexes = [.. e.DeviceIndexes];
                 break;
             case RunStarted:
                 Status = RunStatus.Running;
@@ -129,6 +154,7 @@ public sealed class RunSummary : IStreamState<RunSummary>, IRunSoFar
                 Progressed(e);
                 break;
             case RunCheckpointed e:
+                Checkpoints++;
                 CheckpointStep = e.Step;
                 CheckpointPath = e.Path;
                 Step = Math.Max(Step, e.Step);
@@ -171,11 +197,13 @@ public sealed class RunSummary : IStreamState<RunSummary>, IRunSoFar
                 Status = RunStatus.Failed;
                 FailureReason = e.Reason;
                 break;
-            case RunCancelled:
+            case RunCancelled e:
                 Status = RunStatus.Cancelled;
+                CancelledBy = e.By;
                 break;
             case RunReopened e:
                 Status = RunStatus.Queued;
+                CancelledBy = null;
                 QueuedAt = e.At;
                 break;
             case RunNamed e:
@@ -200,6 +228,15 @@ public sealed class RunSummary : IStreamState<RunSummary>, IRunSoFar
         TokensPerS = e.TokensPerS ?? TokensPerS;
         ExpertLoadMaxOverMean = e.ExpertLoadMaxOverMean ?? ExpertLoadMaxOverMean;
         LastActivityAt = e.At;
+        MetricsLines++;
+        if (e.ValLoss is not null)
+        {
+            LastEvalLineStep = Math.Max(LastEvalLineStep, e.Step);
+        }
+        else
+        {
+            LastTrainLineStep = Math.Max(LastTrainLineStep, e.Step);
+        }
         Curve.Add(new RunPoint(e.Step, e.Loss, e.ValLoss, e.TokensPerS, e.ExpertLoadMaxOverMean, e.At));
         if (Curve.Count > MaxCurvePoints)
         {

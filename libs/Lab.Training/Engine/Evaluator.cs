@@ -7,7 +7,8 @@ using F = TorchSharp.torch.nn.functional;
 namespace Lab.Training.Engine;
 
 /// <summary>Validation loss, expert load and, on the synthetic corpus, per-domain expert affinity.</summary>
-public sealed record Evaluation(double ValLoss, ExpertLoadStats Load, IReadOnlyDictionary<string, double[]>? ExpertAffinity);
+/// <param name="LayerShares">Per MoE layer, each routed expert's share of the validation tokens (see <see cref="ExpertLoadStats.Shares"/>).</param>
+public sealed record Evaluation(double ValLoss, ExpertLoadStats Load, IReadOnlyDictionary<string, double[]>? ExpertAffinity, double[][]? LayerShares = null);
 
 /// <summary>
 /// Evaluates on fixed, evenly spaced validation windows, so successive evaluations are comparable and training's
@@ -68,7 +69,7 @@ internal sealed class Evaluator(MoeTransformer model, TokenCorpus corpus, RunCon
             }
         }
         var load = layers.Count > 0 ? ExpertLoadStats.From(loads) : ExpertLoadStats.Balanced;
-        return new Evaluation(lossSum / batches, load, affinity is null ? null : Fractions(affinity, corpus.DomainNames));
+        return new Evaluation(lossSum / batches, load, affinity is null ? null : Fractions(affinity, corpus.DomainNames), ExpertLoadStats.Shares(loads));
     }
 
     private static Dictionary<string, double[]> Fractions(long[,] counts, IReadOnlyList<string> names)

@@ -23,4 +23,21 @@ public readonly record struct ExpertLoadStats(double MaxOverMean, double Cv)
         }
         return new ExpertLoadStats(maxOverMean / used.Count, cv / used.Count);
     }
+
+    /// <summary>
+    /// Each layer's load as shares of its routed tokens (rows sum to 1, four decimals, which keeps a progress line
+    /// short); null when there is no MoE layer. A layer that routed nothing shows every expert at 0.
+    /// </summary>
+    public static double[][]? Shares(IReadOnlyList<long[]> layers)
+    {
+        if (layers.Count == 0)
+        {
+            return null;
+        }
+        return [.. layers.Select(load =>
+        {
+            var total = (double)load.Sum();
+            return load.Select(l => total > 0 ? Math.Round(l / total, 4) : 0).ToArray();
+        })];
+    }
 }

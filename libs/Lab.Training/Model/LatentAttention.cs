@@ -52,11 +52,11 @@ public sealed class LatentAttention : nn.Module<Tensor, Tensor>
         if (options.QLoraRank > 0)
         {
             _queryDown = init.Normal(options.QLoraRank, dim);
-            _queryNorm = new RmsNorm("q_norm", options.QLoraRank);
+            _queryNorm = new RmsNorm("q_norm", options.QLoraRank, init);
         }
         _query = init.Normal(_heads * (_headDim + _rotary), options.QLoraRank > 0 ? options.QLoraRank : dim);
         _keyValueDown = init.Normal(_latent + _rotary, dim);
-        _latentNorm = new RmsNorm("kv_norm", _latent);
+        _latentNorm = new RmsNorm("kv_norm", _latent, init);
         _keyValueUp = init.Normal(_heads * 2 * _headDim, _latent);
         _out = init.Residual(dim, _heads * _headDim);
         _rope = rope;

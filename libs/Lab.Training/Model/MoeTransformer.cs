@@ -38,7 +38,7 @@ public sealed class MoeTransformer : nn.Module<Tensor, Tensor>
         {
             _blocks.Add(TransformerBlock.Create($"block{layer}", options, options.IsMoeLayer(layer), _rope, init, device, kernel));
         }
-        _norm = new RmsNorm("norm", options.ModelDim);
+        _norm = new RmsNorm("norm", options.ModelDim, init);
         _head = options.TiedEmbeddings ? null : init.Normal(vocabSize, options.ModelDim);
         // Created last, so that a seed gives the main model the same weights with or without prediction modules.
         if (options.MtpDepth > 0)

@@ -33,11 +33,11 @@ public sealed class MultiTokenPrediction : nn.Module
     public MultiTokenPrediction(string name, ModelOptions options, RotaryEmbedding rope, ParameterInit init, Device device, DispatchKernel kernel) : base(name)
     {
         var dim = options.ModelDim;
-        _hiddenNorm = new RmsNorm("hidden_norm", dim);
-        _embeddingNorm = new RmsNorm("embedding_norm", dim);
+        _hiddenNorm = new RmsNorm("hidden_norm", dim, init);
+        _embeddingNorm = new RmsNorm("embedding_norm", dim, init);
         _projection = init.Normal(dim, 2 * dim);
         _block = TransformerBlock.Create("block", options, options.IsMoeLayer(options.Layers - 1), rope, init, device, kernel);
-        _norm = new RmsNorm("norm", dim);
+        _norm = new RmsNorm("norm", dim, init);
         RegisterComponents();
     }
 

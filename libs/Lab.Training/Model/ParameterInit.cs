@@ -14,6 +14,13 @@ public sealed class ParameterInit(double std, int layers, Device device)
 
     public Parameter Residual(params long[] shape) => Create(shape, std / Math.Sqrt(2.0 * layers));
 
+    /// <summary>A gain of ones (norms): on the model's device like every other weight, drawing nothing from the generator.</summary>
+    public Parameter Ones(long size)
+    {
+        using var noGrad = no_grad();
+        return new Parameter(ones(size, ScalarType.Float32, device));
+    }
+
     private Parameter Create(long[] shape, double deviation)
     {
         using var noGrad = no_grad();

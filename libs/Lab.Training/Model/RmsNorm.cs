@@ -12,9 +12,9 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     private readonly Parameter _weight;
     private readonly double _eps;
 
-    public RmsNorm(string name, int dim, double eps = 1e-6) : base(name)
+    public RmsNorm(string name, int dim, ParameterInit init, double eps = 1e-6) : base(name)
     {
-        _weight = new Parameter(ones(dim));
+        _weight = init.Ones(dim);
         _eps = eps;
         RegisterComponents();
     }

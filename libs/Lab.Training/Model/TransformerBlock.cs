@@ -16,11 +16,11 @@ public sealed class TransformerBlock : nn.Module<Tensor, Tensor>
     [ComponentName(Name = "feed_forward")]
     private readonly nn.Module<Tensor, Tensor> _feedForward;
 
-    public TransformerBlock(string name, int dim, nn.Module<Tensor, Tensor> attention, nn.Module<Tensor, Tensor> feedForward) : base(name)
+    public TransformerBlock(string name, int dim, nn.Module<Tensor, Tensor> attention, nn.Module<Tensor, Tensor> feedForward, ParameterInit init) : base(name)
     {
-        _attentionNorm = new RmsNorm("attention_norm", dim);
+        _attentionNorm = new RmsNorm("attention_norm", dim, init);
         _attention = attention;
-        _feedForwardNorm = new RmsNorm("feed_forward_norm", dim);
+        _feedForwardNorm = new RmsNorm("feed_forward_norm", dim, init);
         _feedForward = feedForward;
         RegisterComponents();
     }
@@ -37,7 +37,7 @@ public sealed class TransformerBlock : nn.Module<Tensor, Tensor>
         nn.Module<Tensor, Tensor> feedForward = moe
             ? new MoeFeedForward("moe", options, init, device, kernel)
             : new SwiGlu("dense", options.ModelDim, options.DenseHidden, init);
-        return new TransformerBlock(name, options.ModelDim, attention, feedForward);
+        return new TransformerBlock(name, options.ModelDim, attention, feedForward, init);
     }
 
     /// <summary>The attention layer: a <see cref="CausalSelfAttention"/> or a <see cref="LatentAttention"/>.</summary>

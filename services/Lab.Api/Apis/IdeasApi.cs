@@ -27,7 +27,7 @@ public static class IdeasApi
             .WithSummary("The idea board: filter by status (or look up several ideas by ?ids=), order by recent proposals, recent activity or team size");
         ideas.MapGet("/similar", SimilarToDraft).WithName(nameof(SimilarToDraft))
             .WithSummary("Ideas and knowledge like a draft idea, so the lab does not repeat itself");
-        ideas.MapGet("/{id:guid}", GetIdea).WithName(nameof(GetIdea)).WithSummary("One idea, now or as it was at ?asOf=");
+        ideas.MapGet("/{id}", GetIdea).WithName(nameof(GetIdea)).WithSummary("One idea (by its id or a start of it that no other idea's id has), now or as it was at ?asOf=");
         ideas.MapGet("/{id:guid}/timeline", IdeaTimeline).WithName(nameof(IdeaTimeline)).WithSummary("Everything that happened to an idea and its team, oldest first");
 
         ideas.MapPost("/{id:guid}/explore", StartExploring).WithName(nameof(StartExploring)).WithSummary("Start exploring a proposed idea");
@@ -85,7 +85,17 @@ public static class IdeasApi
         return TypedResults.Ok(new Page<IdeaView>(await IdeaLinks.ViewsAsync(session, rows, cancellationToken), total, paging.Offset, paging.Limit));
     }
 
-    public static async Task<Results<Ok<IdeaView>, ProblemHttpResult>> GetIdea(Guid id, DateTimeOffset? asOf, IQuerySession session, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<IdeaView>, ProblemHttpResult>> GetIdea(string id, DateTimeOffset? asOf, IQuerySession session, CancellationToken cancellationToken)
+    {
+        var (ideaId, problem) = await IdLookup.ResolveAsync(session, IdPrefixes.Idea, id, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        return await IdeaAsync(ideaId, asOf, session, cancellationToken);
+    }
+
+    private static async Task<Results<Ok<IdeaView>, ProblemHttpResult>> IdeaAsync(Guid id, DateTimeOffset? asOf, IQuerySession session, CancellationToken cancellationToken)
     {
         var idea = asOf is { } moment
             ? await LabHistory.IdeaAsOfAsync(session, id, moment, cancellationToken)

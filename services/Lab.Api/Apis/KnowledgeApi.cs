@@ -18,7 +18,7 @@ public static class KnowledgeApi
     public static IEndpointRouteBuilder MapKnowledgeApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/v1/knowledge/search", Search).WithTags("Knowledge").WithName(nameof(Search))
-            .WithSummary("Full-text search over ideas, notes, insights and finished runs: ranked, highlighted, typo-tolerant");
+            .WithSummary("Full-text search over ideas, notes, insights and finished runs: ranked, highlighted, forgiving swapped, missing, extra or wrong letters, with the corrected query as didYouMean");
         app.MapGet("/api/v1/feed", Feed).WithTags("Knowledge").WithName(nameof(Feed))
             .WithSummary("Everything that happened in the lab, newest first");
         app.MapGet("/api/v1/lab", LabAsOf).WithTags("Knowledge").WithName(nameof(LabAsOf))
@@ -42,8 +42,8 @@ public static class KnowledgeApi
         {
             return TypedResults.ValidationProblem(errors, title: "The search cannot be run as asked");
         }
-        var hits = await KnowledgeSearch.SearchAsync(session, q!.Trim(), limit ?? DefaultSearchResults, kind: kind ?? "", cancellationToken: cancellationToken);
-        return TypedResults.Ok(new SearchResults(q.Trim(), hits));
+        var found = await KnowledgeSearch.SearchAndSuggestAsync(session, q!.Trim(), limit ?? DefaultSearchResults, kind: kind ?? "", cancellationToken: cancellationToken);
+        return TypedResults.Ok(new SearchResults(q.Trim(), found.Hits, found.DidYouMean));
     }
 
     public static async Task<Results<Ok<Page<HistoryEntry>>, ValidationProblem>> Feed(int? offset, int? limit, IQuerySession session, CancellationToken cancellationToken)

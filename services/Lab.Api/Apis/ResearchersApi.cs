@@ -5,6 +5,7 @@ using Lab.Contracts.Reading;
 using Lab.Contracts.Researchers;
 using Lab.Knowledge.Ideas;
 using Lab.Knowledge.Notes;
+using Lab.Knowledge.Reading;
 using Lab.Knowledge.Researchers;
 using Lab.Knowledge.Runs;
 using Marten;
@@ -25,7 +26,7 @@ public static class ResearchersApi
         var researchers = app.MapGroup("/api/v1/researchers").WithTags("Researchers");
         researchers.MapGet("/", ListResearchers).WithName(nameof(ListResearchers)).WithSummary("Everyone in the lab, in the order they joined (or several members by ?ids=)");
         researchers.MapGet("/{handle}", GetResearcher).WithName(nameof(GetResearcher))
-            .WithSummary("A member's page (by handle or id): their teams now and before, the ideas they proposed, and their latest runs, notes and insights");
+            .WithSummary("A member's page (by handle, id, or a start of the id that no other member's has): their teams now and before, the ideas they proposed, and their latest runs, notes and insights");
 
         researchers.MapGet("/{id:guid}/tokens", MemberTokens).WithName(nameof(MemberTokens))
             .WithSummary("Operators: a member's tokens (never their secrets), e.g. of someone who left")
@@ -69,6 +70,16 @@ public static class ResearchersApi
         var profile = Guid.TryParse(handle, out var id)
             ? await session.LoadAsync<ResearcherProfile>(id, cancellationToken)
             : await session.Query<ResearcherProfile>().FirstOrDefaultAsync(r => r.Handle == handle, cancellationToken);
+        if (profile is null && !Guid.TryParse(handle, out _) && IdPrefixes.TryParse(handle, out _, out _))
+        {
+            // Not a handle: perhaps the start of a member's id.
+            var (match, problem) = await IdLookup.FindAsync(session, IdPrefixes.Researcher, handle, cancellationToken);
+            if (problem is { StatusCode: StatusCodes.Status409Conflict })
+            {
+                return problem;
+            }
+            profile = match is null ? null : await session.LoadAsync<ResearcherProfile>(match.Id, cancellationToken);
+        }
         if (profile is null)
         {
             return Problems.NotFound($"Nobody in the lab is called {handle}.");

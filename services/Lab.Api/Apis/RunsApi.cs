@@ -38,9 +38,9 @@ public static class RunsApi
         runs.MapGet("/accounting", GetAccounting)
             .WithName(nameof(GetAccounting))
             .WithSummary("Device time used per idea (information, never a quota)");
-        runs.MapGet("/{id:guid}", GetRun)
+        runs.MapGet("/{id}", GetRun)
             .WithName(nameof(GetRun))
-            .WithSummary("One run with its history");
+            .WithSummary("One run with its history (by its id or a start of it that no other run's id has)");
         runs.MapPost("/{id:guid}/cancel", CancelRun)
             .WithName(nameof(CancelRun))
             .WithSummary("Cancel a run (its submitter or a member of its idea's team); a running one checkpoints and stops");
@@ -59,6 +59,14 @@ public static class RunsApi
         runs.MapGet("/{id:guid}/metrics", GetRunMetrics)
             .WithName(nameof(GetRunMetrics))
             .WithSummary("The run's learning curve as newline-delimited JSON, followed live until the run is over (follow=false: what is there now; after=seq: only lines after that one)");
+        runs.MapGet("/{id:guid}/checkpoint", DownloadCheckpoint)
+            .WithName(nameof(DownloadCheckpoint))
+            .WithSummary("The run's newest checkpoint (model, optimizer, schedule, data position), as the training engine wrote it; ranges supported")
+            .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream");
+        runs.MapGet("/{id:guid}/log", DownloadLog)
+            .WithName(nameof(DownloadLog))
+            .WithSummary("The run's training log: every line its training processes printed, placement after placement; ranges supported")
+            .Produces(StatusCodes.Status200OK, contentType: "text/plain");
         return app;
     }
 
@@ -199,10 +207,15 @@ public static class RunsApi
         return TypedResults.Ok(await grains.GetGrain<IRunGrain>(id).Untag(tag!, user.MemberId()));
     }
 
-    public static async Task<Results<Ok<RunView>, ProblemHttpResult>> GetRun(Guid id, IQuerySession session, TimeProvider clock, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<RunView>, ProblemHttpResult>> GetRun(string id, IQuerySession session, TimeProvider clock, CancellationToken cancellationToken)
     {
-        var run = await session.LoadAsync<RunSummary>(id, cancellationToken);
-        return run is null ? Problems.NotFound($"No run has the id {id}.") : TypedResults.Ok(run.ToView(clock.GetUtcNow()));
+        var (runId, problem) = await IdLookup.ResolveAsync(session, Lab.Knowledge.Reading.IdPrefixes.Run, id, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var run = await session.LoadAsync<RunSummary>(runId, cancellationToken);
+        return run is null ? Problems.NotFound($"No run has the id {runId}.") : TypedResults.Ok(run.ToView(clock.GetUtcNow()));
     }
 
     public static async Task<Results<Ok<RunView>, ProblemHttpResult>> CancelRun(Guid id, ClaimsPrincipal user, IQuerySession session, IGrainFactory grains, CancellationToken cancellationToken)
@@ -329,6 +342,53 @@ public static class RunsApi
         await JsonSerializer.SerializeAsync(stream, line, MetricsJson, cancellationToken);
         await stream.WriteAsync("\n"u8.ToArray(), cancellationToken);
         return line.Status is { } status && RunRules.IsOver(status);
+    }
+
+    public static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> DownloadCheckpoint(
+        Guid id, ClaimsPrincipal user, IQuerySession session, RunFileStore files, HttpContext http, CancellationToken cancellationToken)
+    {
+        var run = await session.LoadAsync<RunSummary>(id, cancellationToken);
+        if (run is null)
+        {
+            return Problems.NotFound($"No run has the id {id}.");
+        }
+        if (run.CheckpointFileName() is not { } name)
+        {
+            return Problems.NotFound($"Run {id} has no checkpoint yet: it writes one every training.checkpoint_every steps, when it stops and at its end.");
+        }
+        return Download(http, files, user.MemberId(), () => files.OpenCheckpoint(id, name), "application/octet-stream", $"run-{id}-step-{run.CheckpointStep}.ckpt",
+            $"Run {id}'s checkpoint at step {run.CheckpointStep} is not in the folder this API shares with the workers (Lab:RunFiles:Root), or no longer there.");
+    }
+
+    public static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> DownloadLog(
+        Guid id, ClaimsPrincipal user, IQuerySession session, RunFileStore files, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (await session.LoadAsync<RunSummary>(id, cancellationToken) is null)
+        {
+            return Problems.NotFound($"No run has the id {id}.");
+        }
+        return Download(http, files, user.MemberId(), () => files.OpenLog(id), "text/plain; charset=utf-8", $"run-{id}.log",
+            $"Run {id} has no training log in the folder this API shares with the workers (Lab:RunFiles:Root): it has not started yet, or it ran on a worker that keeps its files elsewhere.");
+    }
+
+    /// <summary>A file of a run as an attachment, streamed (with ranges), within the member's share of downloads at once.</summary>
+    private static Results<FileStreamHttpResult, ProblemHttpResult> Download(HttpContext http, RunFileStore files, Guid member, Func<FileStream?> open,
+        string contentType, string name, string missing)
+    {
+        var place = files.TakeDownloadPlace(member);
+        if (place is null)
+        {
+            return Problems.TooMany($"You download {files.MaxDownloadsPerMember} run files at once already; let one finish first.");
+        }
+        var file = open();
+        if (file is null)
+        {
+            place.Dispose();
+            return Problems.NotFound(missing);
+        }
+        http.Response.RegisterForDispose(place);
+        http.Response.Headers.CacheControl = "no-store";
+        return TypedResults.File(file, contentType, name, lastModified: File.GetLastWriteTimeUtc(file.Name), enableRangeProcessing: true);
     }
 
     /// <summary>Each run event says its own metrics line (or that it has none).</summary>

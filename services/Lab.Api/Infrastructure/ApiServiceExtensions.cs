@@ -33,6 +33,8 @@ public static class ApiServiceExtensions
         builder.Services.AddLabGrains();
         builder.AddLabSilo(connectionString);
         builder.Services.AddHostedService<BootstrapService>();
+        builder.Services.Configure<RunFilesOptions>(builder.Configuration.GetSection(RunFilesOptions.Section));
+        builder.Services.AddSingleton<RunFileStore>();
         builder.Services.AddSingleton<RunEventsFeed>();
         builder.Services.AddHostedService(services => services.GetRequiredService<RunEventsFeed>());
 

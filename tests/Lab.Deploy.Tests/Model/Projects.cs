@@ -11,7 +11,8 @@ public sealed class Project
         var document = XDocument.Load(file);
         Name = Path.GetFileNameWithoutExtension(file);
         IsWeb = document.Root?.Attribute("Sdk")?.Value == "Microsoft.NET.Sdk.Web";
-        ContainerRepository = document.Descendants("ContainerRepository").Select(e => e.Value.Trim()).FirstOrDefault();
+        ContainerRepositories = [.. document.Descendants("ContainerRepository").Select(e => e.Value.Trim())];
+        ContainerRepository = ContainerRepositories.FirstOrDefault();
         ProjectReferences = [.. document.Descendants("ProjectReference")
             .Select(e => Path.GetFullPath(Path.Combine(Directory, e.Attribute("Include")!.Value)))];
         PackageReferences = [.. document.Descendants("PackageReference").Select(e => e.Attribute("Include")!.Value)];
@@ -26,7 +27,11 @@ public sealed class Project
     /// <summary>An ASP.NET Core project (Microsoft.NET.Sdk.Web): it reads ASPNETCORE_* settings.</summary>
     public bool IsWeb { get; }
 
+    /// <summary>The image of the default build (the first <c>ContainerRepository</c> the csproj declares).</summary>
     public string? ContainerRepository { get; }
+
+    /// <summary>Every image a build of the project can make: the default one, and those of builds a property selects (the CUDA worker's).</summary>
+    public IReadOnlyList<string> ContainerRepositories { get; }
 
     public IReadOnlyList<string> ProjectReferences { get; }
 
@@ -83,8 +88,8 @@ public static class Projects
 
     public static Project Named(string name) => All.Single(p => p.Name == name);
 
-    /// <summary>The project whose ContainerRepository is the image's repository, whatever registry and tag it carries.</summary>
-    public static Project? ForImage(string image) => Containerised.SingleOrDefault(p => p.ContainerRepository == Images.Repository(image));
+    /// <summary>The project one of whose ContainerRepository values is the image's repository, whatever registry and tag it carries.</summary>
+    public static Project? ForImage(string image) => Containerised.SingleOrDefault(p => p.ContainerRepositories.Contains(Images.Repository(image)));
 }
 
 /// <summary>Image references: <c>[registry/]repository[:tag][@digest]</c>.</summary>
