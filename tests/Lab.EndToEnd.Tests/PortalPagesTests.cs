@@ -9,8 +9,8 @@ namespace Lab.EndToEnd.Tests;
 /// <summary>
 /// The portal's pages for what the API offers beyond ideas and runs (tokens, invitations, one's profile, the lab at a
 /// moment, members' work, ideas' whole timelines), its 404 page, its actions shown only to who may take them and its
-/// refusals in sentences, at desktop and phone width: in a real headless Chromium through the gateway. A failing test
-/// leaves a screenshot of the page (its path is in the failure).
+/// refusals in sentences, at desktop and phone width: in a real headless Chromium through the gateway. A failing check
+/// leaves a screenshot of the page (<see cref="PortalScreenshots"/>; its path is in the failure).
 /// </summary>
 [Collection(RunningLabCollection.Name)]
 public sealed class PortalPagesTests(RunningLabFixture lab) : IAsyncLifetime
@@ -24,7 +24,7 @@ public sealed class PortalPagesTests(RunningLabFixture lab) : IAsyncLifetime
     {
         using var member = await LabMembers.JoinAsync(lab.Lab.Url, lab.Http, "tokens");
         var page = await LoggedInPageAsync(member.Token);
-        await ShootingOnFailureAsync(page, "tokens", async () =>
+        await PortalScreenshots.OnFailureAsync(page, "tokens", async () =>
         {
             await page.ClickAsync("#nav-profile");
             await page.WaitForSelectorAsync("#profile-name");
@@ -70,7 +70,7 @@ public sealed class PortalPagesTests(RunningLabFixture lab) : IAsyncLifetime
         using var inviter = await LabMembers.JoinAsync(lab.Lab.Url, lab.Http, "inviter");
         using var other = await LabMembers.JoinAsync(lab.Lab.Url, lab.Http, "bystander");
         var page = await LoggedInPageAsync(inviter.Token);
-        await ShootingOnFailureAsync(page, "invitations", async () =>
+        await PortalScreenshots.OnFailureAsync(page, "invitations", async () =>
         {
             await page.ClickAsync("#nav-invitations");
             await page.ClickAsync("#invite-someone");
@@ -83,7 +83,7 @@ public sealed class PortalPagesTests(RunningLabFixture lab) : IAsyncLifetime
             // The newcomer joins with the first code on the portal's join page and is logged in with their first token.
             var handle = $"newcomer-{Guid.NewGuid():N}"[..18];
             var newcomer = await (await _portal!.Browser.NewContextAsync()).NewPageAsync();
-            await ShootingOnFailureAsync(newcomer, "join", async () =>
+            await PortalScreenshots.OnFailureAsync(newcomer, "join", async () =>
             {
                 await newcomer.GotoAsync(lab.Lab.Url + "/login");
                 await newcomer.ClickAsync("#to-join");
@@ -137,7 +137,7 @@ public sealed class PortalPagesTests(RunningLabFixture lab) : IAsyncLifetime
     public async Task The_lab_as_it_was_shows_an_idea_only_after_it_was_proposed()
     {
         var page = await LoggedInPageAsync(lab.Token);
-        await ShootingOnFailureAsync(page, "time-travel", async () =>
+        await PortalScreenshots.OnFailureAsync(page, "time-travel", async () =>
         {
             await Task.Delay(1100); // the form has whole seconds: this moment, rounded down, is before the proposal
             var before = DateTimeOffset.UtcNow;
@@ -184,7 +184,7 @@ public sealed class PortalPagesTests(RunningLabFixture lab) : IAsyncLifetime
         var page = await LoggedInPageAsync(lab.Token);
         try
         {
-            await ShootingOnFailureAsync(page, "member-page", async () =>
+            await PortalScreenshots.OnFailureAsync(page, "member-page", async () =>
             {
                 await page.GotoAsync($"{lab.Lab.Url}/researchers/{member.Handle}");
                 await page.WaitForSelectorAsync("#researcher-name");
@@ -224,7 +224,7 @@ public sealed class PortalPagesTests(RunningLabFixture lab) : IAsyncLifetime
         var page = await LoggedInPageAsync(passerby.Token);
         try
         {
-            await ShootingOnFailureAsync(page, "cancel", async () =>
+            await PortalScreenshots.OnFailureAsync(page, "cancel", async () =>
             {
                 // Not on the idea's team and not its submitter: no cancel button, and a line saying who can.
                 await page.GotoAsync($"{lab.Lab.Url}/runs/{run}");
@@ -258,7 +258,7 @@ public sealed class PortalPagesTests(RunningLabFixture lab) : IAsyncLifetime
     public async Task An_unknown_address_gets_the_labs_own_404_page_in_a_browser_and_a_problem_elsewhere()
     {
         var page = await LoggedInPageAsync(lab.Token);
-        await ShootingOnFailureAsync(page, "not-found", async () =>
+        await PortalScreenshots.OnFailureAsync(page, "not-found", async () =>
         {
             var response = await page.GotoAsync(lab.Lab.Url + "/no/such/page-" + Guid.NewGuid().ToString("N")[..6]);
             Assert.Equal(404, response!.Status);
@@ -291,7 +291,7 @@ public sealed class PortalPagesTests(RunningLabFixture lab) : IAsyncLifetime
         }
         var idea = await ProposeAsync(member.Http, $"Narrow screens {Guid.NewGuid():N}"[..26]);
         var page = await LoggedInPageAsync(member.Token, new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 375, Height = 740 } });
-        await ShootingOnFailureAsync(page, "phone", async () =>
+        await PortalScreenshots.OnFailureAsync(page, "phone", async () =>
         {
             foreach (var path in new[] { "/", "/me", "/invitations", "/lab?asOf=" + Moment(DateTimeOffset.UtcNow), $"/researchers/{member.Handle}",
                          $"/ideas/{idea}", "/pool", "/feed", "/researchers", "/insights", "/search?q=narrow", "/nothing-here" })
@@ -323,7 +323,7 @@ public sealed class PortalPagesTests(RunningLabFixture lab) : IAsyncLifetime
                 elsewhere.Add(request.Url);
             }
         };
-        await ShootingOnFailureAsync(page, "dashboard", async () =>
+        await PortalScreenshots.OnFailureAsync(page, "dashboard", async () =>
         {
             await page.GotoAsync(lab.Lab.Url + "/me");
             await page.ClickAsync("#open-dashboard");
@@ -335,7 +335,7 @@ public sealed class PortalPagesTests(RunningLabFixture lab) : IAsyncLifetime
         });
 
         var nosy = await LoggedInPageAsync(member.Token);
-        await ShootingOnFailureAsync(nosy, "dashboard-refused", async () =>
+        await PortalScreenshots.OnFailureAsync(nosy, "dashboard-refused", async () =>
         {
             await nosy.GotoAsync(lab.Lab.Url + "/me");
             await nosy.WaitForSelectorAsync("#profile-name");
@@ -361,7 +361,7 @@ public sealed class PortalPagesTests(RunningLabFixture lab) : IAsyncLifetime
                 elsewhere.Add(request.Url);
             }
         };
-        await ShootingOnFailureAsync(page, "api-reference", async () =>
+        await PortalScreenshots.OnFailureAsync(page, "api-reference", async () =>
         {
             await page.GotoAsync(lab.Lab.Url + "/scalar/", new PageGotoOptions { WaitUntil = WaitUntilState.NetworkIdle });
             await page.GetByText("Everyone in the lab, in the order they joined").First.WaitForAsync();
@@ -370,29 +370,6 @@ public sealed class PortalPagesTests(RunningLabFixture lab) : IAsyncLifetime
             await page.ClickAsync("#back-to-portal");
             await page.WaitForURLAsync(lab.Lab.Url + "/login**");
         });
-    }
-
-    /// <summary>Runs <paramref name="steps"/> on <paramref name="page"/>; if they fail, a screenshot of the page is saved and named in the failure.</summary>
-    private static async Task ShootingOnFailureAsync(IPage page, string name, Func<Task> steps)
-    {
-        try
-        {
-            await steps();
-        }
-        catch (Exception failure)
-        {
-            var path = Path.Combine(TestFolders.Root, "screenshots", $"{name}-{DateTime.UtcNow:yyyyMMdd-HHmmss}.png");
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            try
-            {
-                await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
-            }
-            catch (PlaywrightException)
-            {
-                path = "(no screenshot: the page was gone)";
-            }
-            throw new Xunit.Sdk.XunitException($"{failure.Message}{Environment.NewLine}Screenshot of {page.Url}: {path}{Environment.NewLine}{failure}");
-        }
     }
 
     /// <summary>What the first cell of a table shows before its value (its column's name, at phone width).</summary>
