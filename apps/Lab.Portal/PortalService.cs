@@ -23,6 +23,7 @@ public static class PortalService
         app.MapPortalAssets();
         app.MapPortalRunMetrics();
         app.MapRazorComponents<App>();
+        app.MapNotFoundPage();
         return app;
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Lab.Contracts;
 using Lab.Client;
+using Lab.Portal.Components;
 using Lab.ServiceDefaults;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -51,6 +52,24 @@ public static class PortalServiceExtensions
             .AddHttpMessageHandler<MemberTokenHandler>();
         builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         return builder;
+    }
+
+    /// <summary>
+    /// Any address the portal does not have: a browser asking for a page (it accepts HTML) gets the lab's own "nothing here"
+    /// page, in the portal's layout, with its 404; every other client gets the problem document the API and the portal
+    /// answer with. Gateway paths that are not the API's reach the portal, so this is what they get too.
+    /// </summary>
+    public static IEndpointRouteBuilder MapNotFoundPage(this IEndpointRouteBuilder app)
+    {
+        app.MapFallback("{**path}", (HttpContext context) =>
+            context.Request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals("text/html", StringComparison.OrdinalIgnoreCase))
+                ? (IResult)new Microsoft.AspNetCore.Http.HttpResults.RazorComponentResult<App> { StatusCode = StatusCodes.Status404NotFound }
+                : TypedResults.Problem(ProblemAnswers.DetailFor(StatusCodes.Status404NotFound), statusCode: StatusCodes.Status404NotFound,
+                    title: ProblemAnswers.TitleFor(StatusCodes.Status404NotFound)))
+            // Only for reading: another method on an address the portal has keeps its 405.
+            .WithMetadata(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]))
+            .AllowAnonymous();
+        return app;
     }
 
     /// <summary>A redirect to the portal's own path and query, never to an absolute address made from the request's Host.</summary>

@@ -48,10 +48,11 @@ public sealed class LabClientException(HttpStatusCode? status, LabProblem proble
     public bool IsNotFound => Status == HttpStatusCode.NotFound;
 
     /// <summary>
-    /// The API turned the request down (bad input, not allowed, nothing there, a conflict): a problem to show the
-    /// person who asked, rather than a failure of the lab.
+    /// The API turned the request down (bad input, not allowed, nothing there, a conflict, one of the lab's bounds reached):
+    /// a problem to show the person who asked, rather than a failure of the lab.
     /// </summary>
-    public bool IsRefusal => Status is HttpStatusCode.BadRequest or HttpStatusCode.Forbidden or HttpStatusCode.NotFound or HttpStatusCode.Conflict;
+    public bool IsRefusal => Status is HttpStatusCode.BadRequest or HttpStatusCode.Forbidden or HttpStatusCode.NotFound or HttpStatusCode.Conflict
+        or HttpStatusCode.TooManyRequests;
 
     internal static LabClientException Unreachable(Uri? server, Exception e) =>
         new(null, $"Cannot reach Lab at {server}: {e.Message}", e);

@@ -69,11 +69,12 @@ public static class KnowledgeStore
         options.Schema.For<IdeaSummary>().DocumentAlias(IdeaAlias).Index(x => x.ProposedAt).Index(x => x.LastActivityAt).Index(x => x.TeamSize);
         options.Projections.Add<IdeaLinkProjection>(ProjectionLifecycle.Inline);
         options.Schema.For<IdeaLink>().Index(x => x.ToIdeaId);
+        options.Projections.Add<IdeaActivityProjection>(ProjectionLifecycle.Inline);
 
         options.Projections.Add<NoteProjection>(ProjectionLifecycle.Inline);
         options.Projections.Add<InsightProjection>(ProjectionLifecycle.Inline);
-        options.Schema.For<Note>().DocumentAlias(NoteAlias).Index(x => x.AttachedId).Index(x => x.WrittenAt);
-        options.Schema.For<Insight>().DocumentAlias(InsightAlias).Index(x => x.IdeaId).Index(x => x.PublishedAt);
+        options.Schema.For<Note>().DocumentAlias(NoteAlias).Index(x => x.AttachedId).Index(x => x.WrittenAt).Index(x => x.AuthorId);
+        options.Schema.For<Insight>().DocumentAlias(InsightAlias).Index(x => x.IdeaId).Index(x => x.PublishedAt).Index(x => x.AuthorId);
 
         options.Projections.Add<ResearcherProfileProjection>(ProjectionLifecycle.Inline);
         options.Schema.For<ResearcherProfile>().UniqueIndex(x => x.Handle);

@@ -30,6 +30,8 @@ public sealed class LedgerRun
     private int _segmentStep;
     private DateTimeOffset? _segmentStart;
     private TimeSpan? _left;
+    private TimeSpan _perStep;
+    private DateTimeOffset _progressAt;
 
     /// <summary>The run as the policy sees it (its lease, whether it is stepping aside, its reservation, its estimate).</summary>
     public required PoolRun Run { get => _run; init => _run = value; }
@@ -112,9 +114,30 @@ public sealed class LedgerRun
         _step = Math.Max(_step, step);
         if (TotalSteps > 0 && _run.Lease is { } lease && _segmentStart is { } since && _step > _segmentStep && now > since)
         {
-            var perStep = (now - since) / (_step - _segmentStep);
-            _left = perStep * Math.Max(0, TotalSteps - _step);
+            _perStep = (now - since) / (_step - _segmentStep);
+            _progressAt = now;
+            _left = _perStep * Math.Max(0, TotalSteps - _step);
             _run = _run with { Estimate = (now - lease.StartedAt) + _left };
         }
+    }
+
+    /// <summary>
+    /// A run slower than its pace promised (its steps left should be done by now, and it has not ended) still needs at
+    /// least a step at its pace: its estimate moves so that it ends no earlier than that, never in the past. Answers
+    /// whether the estimate changed. Runs whose pace is not known keep the estimate they were given.
+    /// </summary>
+    internal bool Overdue(DateTimeOffset now)
+    {
+        if (_left is not { } left || _run.Lease is not { } lease || _segmentStart is null)
+        {
+            return false;
+        }
+        var soonest = now + _perStep;
+        if (_progressAt + left >= soonest)
+        {
+            return false;
+        }
+        _run = _run with { Estimate = soonest - lease.StartedAt };
+        return true;
     }
 }

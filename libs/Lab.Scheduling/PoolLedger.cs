@@ -266,7 +266,17 @@ public sealed class PoolLedger
 
     /// <summary>Asks the policy what to do now; nothing changes until its decisions are applied, in order, with <see cref="Apply"/>.</summary>
     /// <exception cref="ArgumentException">The pool is inconsistent (say, a node came back with fewer devices than its leases use).</exception>
-    public Schedule Decide(DateTimeOffset now) => LastSchedule = _scheduler.Decide(State(now));
+    public Schedule Decide(DateTimeOffset now)
+    {
+        foreach (var run in _order)
+        {
+            if (run.Overdue(now))
+            {
+                _policyRuns[run.Slot] = run.Run;
+            }
+        }
+        return LastSchedule = _scheduler.Decide(State(now));
+    }
 
     /// <summary>Throws if the decision does not fit the pool as it is now (a policy that broke its promises).</summary>
     /// <exception cref="InvalidOperationException">The decision is for an unknown run or node, or its run or devices are not as it says.</exception>

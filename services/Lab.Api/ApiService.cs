@@ -20,6 +20,7 @@ public static class ApiService
         app.UseLabApi();
         app.MapDefaultEndpoints();
         app.MapApiDocs();
+        app.MapOperatorDashboard();
         app.MapMeApi();
         app.MapIdeasApi();
         app.MapNotesApi();

@@ -27,6 +27,7 @@ public sealed class ProjectionRebuildTests(GrainClusterFixture lab)
         Assert.Contains(typeof(RunEntry), documents);
         Assert.Contains(typeof(AccessToken), documents);
         Assert.Contains(typeof(IdeaLink), documents);
+        Assert.Contains(typeof(IdeaActivity), documents);
         var inline = await ReadAsync(documents);
         Assert.Contains(inline[typeof(RunEntry)], row => row.Contains("\"Name\": \"tiny routing baseline\"", StringComparison.Ordinal));
         Assert.All(documents, type => Assert.NotEmpty(inline[type]));
@@ -46,7 +47,7 @@ public sealed class ProjectionRebuildTests(GrainClusterFixture lab)
         {
             await daemon.RebuildProjectionAsync(projection, CancellationToken.None);
         }
-        Assert.Equal(11, projections.Count);
+        Assert.Equal(12, projections.Count);
         var rebuilt = await ReadAsync(documents);
 
         foreach (var type in documents)

@@ -44,9 +44,29 @@ public static class Display
         return wait <= TimeSpan.Zero ? "any moment now" : $"in about {Duration(wait.TotalSeconds)} ({When(start)})";
     }
 
+    /// <summary>A refusal as the person who asked reads it: its title and its detail, each a sentence ("Not allowed. Only ...").</summary>
+    public static string Refusal(Lab.Client.LabProblem problem) =>
+        string.IsNullOrWhiteSpace(problem.Detail) ? Sentence(problem.Title) : $"{Sentence(problem.Title)} {Sentence(problem.Detail)}";
+
+    /// <summary>A text as a sentence: capitalised, and ending with a full stop unless it already ends a sentence.</summary>
+    public static string Sentence(string text)
+    {
+        var sentence = text.Trim();
+        if (sentence.Length == 0)
+        {
+            return sentence;
+        }
+        sentence = char.ToUpperInvariant(sentence[0]) + sentence[1..];
+        return sentence[^1] is '.' or '!' or '?' or ':' ? sentence : sentence + ".";
+    }
+
     public static string Nodes(int count) => count == 1 ? "1 live node" : $"{count} live nodes";
 
     public static string People(int count) => count == 1 ? "1 person" : $"{count} people";
+
+    /// <summary>A moment typed into a form (a date and time, read as UTC unless it says otherwise).</summary>
+    public static bool TryParseMoment(string? text, out DateTimeOffset moment) =>
+        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out moment);
 
     /// <summary>Idea ids typed into a form, separated by spaces, commas or new lines; null when one is not an id.</summary>
     public static List<Guid>? ParseIds(string? text)

@@ -52,11 +52,25 @@ public sealed record IdeaRef(Guid Id, string Title, IdeaStatus Status);
 public sealed record TeamRoster(Guid IdeaId, IReadOnlyList<ResearcherRef> Members, IReadOnlyList<ResearcherRef> FormerMembers);
 
 /// <summary>
-/// A member's page: everything on it is derived from the event log, nothing typed in about anyone's standing.
-/// <see cref="InvitedTo"/> holds the ideas that build on ideas whose teams dissolved around them and that they have not joined.
+/// A member's page: everything on it is derived from the event log, nothing typed in about anyone's standing, and nothing
+/// that ranks anyone. <see cref="InvitedTo"/> holds the ideas that build on ideas whose teams dissolved around them and that
+/// they have not joined; <see cref="Runs"/>, <see cref="Notes"/> and <see cref="Insights"/> the latest of their work, newest
+/// first, with how many there are in all.
 /// </summary>
 public sealed record ResearcherOverview(ResearcherView Researcher, IReadOnlyList<IdeaRef> CurrentTeams, IReadOnlyList<IdeaRef> PastTeams,
-    IReadOnlyList<IdeaRef> Proposed, IReadOnlyList<IdeaRef> InvitedTo);
+    IReadOnlyList<IdeaRef> Proposed, IReadOnlyList<IdeaRef> InvitedTo,
+    IReadOnlyList<RunRef>? Runs = null, int RunsTotal = 0,
+    IReadOnlyList<NoteRef>? Notes = null, int NotesTotal = 0,
+    IReadOnlyList<InsightRef>? Insights = null, int InsightsTotal = 0);
+
+/// <summary>A run as a list shows it: for which idea, where it stands, how far it got.</summary>
+public sealed record RunRef(Guid Id, Guid IdeaId, string IdeaTitle, RunStatus Status, DateTimeOffset SubmittedAt, int Step, int TotalSteps, double? ValLoss);
+
+/// <summary>A note as a list shows it: its title, what it is about, when it was written.</summary>
+public sealed record NoteRef(Guid Id, string Title, Knowledge.AttachmentKind AttachedTo, Guid? AttachedId, DateTimeOffset WrittenAt);
+
+/// <summary>An insight as a list shows it: its claim, the idea it is about, when it was published.</summary>
+public sealed record InsightRef(Guid Id, string Claim, Guid? IdeaId, DateTimeOffset PublishedAt);
 
 /// <summary>
 /// One line of a run's metrics stream (<c>runs/{id}/metrics</c>, NDJSON): a point of its curve (<c>progress</c>: a

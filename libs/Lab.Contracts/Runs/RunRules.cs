@@ -20,6 +20,13 @@ public static class RunRules
 
     public static bool IsOver(RunStatus status) => status is RunStatus.Finished or RunStatus.Failed or RunStatus.Cancelled;
 
+    /// <summary>Who may cancel, name or tag a run: the member who submitted it, or a member of its idea's team.</summary>
+    public static bool MayActOn(Guid member, Guid submittedBy, IReadOnlyCollection<Guid> ideaTeam) =>
+        member == submittedBy || ideaTeam.Contains(member);
+
+    /// <summary>Who may resume a cancelled run: the member who submitted it.</summary>
+    public static bool MayResume(Guid member, Guid submittedBy) => member == submittedBy;
+
     /// <summary>The checks of a submission that do not need the training engine (which checks the configuration itself).</summary>
     public static Dictionary<string, string[]> Validate(SubmitRun? run)
     {

@@ -105,7 +105,15 @@ public sealed partial class PoolGrain(
     /// never waits behind a heartbeat), so it must not see one still in progress half applied: a lease already ended,
     /// the run waiting for those devices not yet placed.
     /// </summary>
-    public Task<PoolView> Get() => Task.FromResult(_published ??= Snapshot());
+    public Task<PoolView> Get()
+    {
+        var view = _published ??= Snapshot();
+        // Estimates date from the pool's last look (at most a heartbeat ago): one that has come due says "now", never the past.
+        var now = clock.GetUtcNow();
+        return Task.FromResult(view.Queue is { } queue && queue.Any(q => q.EstimatedStart < now)
+            ? view with { Queue = [.. queue.Select(q => q.EstimatedStart < now ? q with { EstimatedStart = now } : q)] }
+            : view);
+    }
 
     public Task<RunView> Submit(Guid runId, SubmitRun run, Guid submittedBy) => CallAsync(async () =>
     {
@@ -254,7 +262,8 @@ public sealed partial class PoolGrain(
     }
 
     /// <summary>
-    /// Takes in one report of a node's worker; returns whether the pool changed (a lease ended). The heartbeat endpoint
+    /// Takes in one report of a node's worker; returns whether the pool should look again: a lease ended, or a run's pace
+    /// moved its estimated end and with it the estimated starts of the runs waiting behind it. The heartbeat endpoint
     /// has recorded the reports that do not end a lease with their runs already: from those the pool only learns how
     /// far each run is, for its estimated end.
     /// </summary>
@@ -275,7 +284,7 @@ public sealed partial class PoolGrain(
             {
                 _ledger.Progressed(report.RunId, report.Attempt, report.Step, now);
             }
-            return false;
+            return report.Kind != RunReportKind.Started && _ledger.Runs.Any(r => r.Run.Lease is null);
         }
         try
         {

@@ -178,7 +178,7 @@ public sealed class RunGrain(IDocumentStore store, TimeProvider clock, IGrainFac
     public Task<RunView> Reopen(Guid by)
     {
         var run = Existing;
-        if (run.SubmittedBy != by)
+        if (!RunRules.MayResume(by, run.SubmittedBy))
         {
             throw new LabRefusedException("Only the member who submitted a run can resume it after a cancellation.", LabRefusal.Forbidden);
         }
@@ -237,7 +237,7 @@ public sealed class RunGrain(IDocumentStore store, TimeProvider clock, IGrainFac
             return;
         }
         var idea = await grains.GetGrain<IIdeaGrain>(run.IdeaId).Get();
-        if (idea is null || !idea.Members.Contains(by))
+        if (idea is null || !RunRules.MayActOn(by, run.SubmittedBy, [.. idea.Members]))
         {
             throw new LabRefusedException($"Only the member who submitted a run or a member of its idea's team can {act}.", LabRefusal.Forbidden);
         }

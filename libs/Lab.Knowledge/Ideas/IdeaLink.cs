@@ -52,12 +52,15 @@ public static class IdeaLinks
     public static async Task<IdeaView?> ViewAsync(IQuerySession session, Guid ideaId, CancellationToken cancellationToken = default) =>
         await session.LoadAsync<IdeaSummary>(ideaId, cancellationToken) is { } idea ? (await ViewsAsync(session, [idea], cancellationToken))[0] : null;
 
-    /// <summary>The views of <paramref name="ideas"/>, in their order, with one query for all their links.</summary>
+    /// <summary>The views of <paramref name="ideas"/>, in their order, with one query for all their links and one for their last activity.</summary>
     public static async Task<IReadOnlyList<IdeaView>> ViewsAsync(IQuerySession session, IReadOnlyList<IdeaSummary> ideas, CancellationToken cancellationToken = default)
     {
         var ids = ideas.Select(i => i.Id).ToArray();
         var links = ids.Length == 0 ? [] : await session.Query<IdeaLink>().Where(l => l.ToIdeaId.IsOneOf(ids)).OrderBy(l => l.Sequence).ToListAsync(cancellationToken);
         var byIdea = links.ToLookup(l => l.ToIdeaId, l => l.FromIdeaId);
-        return [.. ideas.Select(i => i.ToView(byIdea[i.Id]))];
+        var activity = await IdeaActivities.OfAsync(session, ids, cancellationToken);
+        return [.. ideas.Select(i => i.ToView(byIdea[i.Id]) is var view && activity.TryGetValue(i.Id, out var at) && at > view.LastActivityAt
+            ? view with { LastActivityAt = at }
+            : view)];
     }
 }

@@ -5,6 +5,7 @@ using Lab.Contracts.Knowledge;
 using Lab.Contracts.Reading;
 using Lab.Contracts.Researchers;
 using Lab.Knowledge.Ideas;
+using Lab.Knowledge.Notes;
 using Lab.Knowledge.Researchers;
 using Lab.Knowledge.Runs;
 using Marten;
@@ -22,6 +23,9 @@ public static class LabHistory
     /// <summary>The events people see in the feed: the news.</summary>
     public static readonly Type[] FeedEvents = LabEvents.OfKind<INews>();
 
+    /// <summary>The events the lab as it was is folded from (not the runs' progress, which is most of the log).</summary>
+    private static readonly Type[] AsOfEvents = [.. LabEvents.OfKind<IIdeaEvent>(), typeof(ResearcherJoined), typeof(NoteWritten), typeof(InsightPublished)];
+
     /// <summary>The whole lab's history, newest first.</summary>
     public static async Task<(IReadOnlyList<HistoryEntry> Items, int Total)> FeedAsync(IQuerySession session, int offset, int limit, CancellationToken cancellationToken)
     {
@@ -31,7 +35,11 @@ public static class LabHistory
         return (await DescribeAsync(session, events, cancellationToken), total);
     }
 
-    /// <summary>One idea's history (its life, its team's, and other teams asking it to collaborate), oldest first.</summary>
+    /// <summary>
+    /// One idea's history, oldest first: its life, its team's, other teams asking it to collaborate, and the news of what
+    /// was done for it: its runs (put on the pool, finished, failed, cancelled, resumed), the notes written about it or its
+    /// runs, and the insights published about it.
+    /// </summary>
     public static async Task<IReadOnlyList<HistoryEntry>> TimelineAsync(IQuerySession session, Guid ideaId, CancellationToken cancellationToken)
     {
         var own = await session.Events.FetchStreamAsync(ideaId, token: cancellationToken);
@@ -42,14 +50,27 @@ public static class LabHistory
             .Select(l => l.Sequence)
             .ToArray();
         var requests = asked.Length == 0 ? [] : await session.Events.QueryAllRawEvents().Where(e => e.Sequence.IsOneOf(asked)).ToListAsync(cancellationToken);
-        return await DescribeAsync(session, [.. own.Concat(requests).OrderBy(e => e.Sequence)], cancellationToken);
+        var around = await AroundAsync(session, ideaId, cancellationToken);
+        return await DescribeAsync(session, [.. own.Concat(requests).Concat(around).OrderBy(e => e.Sequence)], cancellationToken);
+    }
+
+    /// <summary>The news of the streams of what was done for an idea: its runs, notes about it or its runs, insights about it.</summary>
+    private static async Task<IReadOnlyList<IEvent>> AroundAsync(IQuerySession session, Guid ideaId, CancellationToken cancellationToken)
+    {
+        var runs = await session.Query<RunSummary>().Where(r => r.IdeaId == ideaId).Select(r => r.Id).ToListAsync(cancellationToken);
+        Guid?[] attachedTo = [.. runs.Append(ideaId).Select(id => (Guid?)id)];
+        var notes = await session.Query<Note>().Where(n => n.AttachedId.IsOneOf(attachedTo)).Select(n => n.Id).ToListAsync(cancellationToken);
+        var insights = await session.Query<Insight>().Where(i => i.IdeaId == ideaId).Select(i => i.Id).ToListAsync(cancellationToken);
+        var streams = runs.Concat(notes).Concat(insights).ToArray();
+        return streams.Length == 0 ? []
+            : await session.Events.QueryAllRawEvents().Where(e => e.StreamId.IsOneOf(streams) && e.EventTypesAre(FeedEvents)).ToListAsync(cancellationToken);
     }
 
     /// <summary>The lab as it was at <paramref name="asOf"/>: every idea folded from its events up to then.</summary>
     public static async Task<LabAsOf> AsOfAsync(IQuerySession session, DateTimeOffset asOf, CancellationToken cancellationToken)
     {
         var events = await session.Events.QueryAllRawEvents()
-            .Where(e => e.Timestamp <= asOf)
+            .Where(e => e.Timestamp <= asOf && e.EventTypesAre(AsOfEvents))
             .OrderBy(e => e.Sequence)
             .ToListAsync(cancellationToken);
         var ideas = new Dictionary<Guid, IdeaSummary>();

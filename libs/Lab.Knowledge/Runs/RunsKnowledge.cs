@@ -13,7 +13,7 @@ public static class RunsKnowledge
     {
         options.Projections.Add<RunSummaryProjection>(ProjectionLifecycle.Inline);
         options.Projections.Add<RunEntryProjection>(ProjectionLifecycle.Inline);
-        options.Schema.For<RunSummary>().Index(x => x.IdeaId).Index(x => x.SubmittedAt).Index(x => x.Status);
+        options.Schema.For<RunSummary>().Index(x => x.IdeaId).Index(x => x.SubmittedAt).Index(x => x.Status).Index(x => x.SubmittedBy);
         options.Schema.For<RunEntry>().DocumentAlias(RunEntryAlias).Index(x => x.IdeaId).Index(x => x.FinishedAt);
     }
 }

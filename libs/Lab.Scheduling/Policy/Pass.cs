@@ -304,15 +304,18 @@ internal sealed class Pass(SchedulingOptions options)
 
     public long EligibleTicks(in RunSlot run) => run.StartedTicks + Options.MinRunTime.Ticks;
 
-    /// <summary>When a leased run's devices are expected back: at its estimated end, or once preemptible if it may be preempted.</summary>
-    public long ReleaseTicks(in RunSlot run, bool preemptible)
+    /// <summary>
+    /// When a leased run's devices are expected back: at its estimated end, or, if it may be preempted, once it has run
+    /// the minimum time and no earlier than <paramref name="askedFrom"/> (when a run waiting for it may first ask).
+    /// </summary>
+    public long ReleaseTicks(in RunSlot run, bool preemptible, long askedFrom = 0)
     {
         if (run.Fate is RunFate.Stopping or RunFate.Preempted)
         {
             return NowTicks;
         }
         var end = Math.Max(NowTicks, run.StartedTicks + run.EstimateTicks);
-        return preemptible ? Math.Min(end, Math.Max(NowTicks, EligibleTicks(run))) : end;
+        return preemptible ? Math.Min(end, Math.Max(NowTicks, Math.Max(EligibleTicks(run), askedFrom))) : end;
     }
 
     /// <summary>

@@ -14,6 +14,9 @@ internal sealed class Projection(Pass pass)
     private bool[] _yields = [];
     private Entry[] _entries = [];
     private int[] _overShareRuns = [];
+
+    /// <summary>When a waiting run of an idea below its share may first ask a run to step aside (it has waited long enough).</summary>
+    private long _askedFrom;
     private readonly Comparison<int> _byIdeaThenEligibility = (a, b) =>
     {
         var byIdea = pass.Runs[a].Idea.CompareTo(pass.Runs[b].Idea);
@@ -60,6 +63,7 @@ internal sealed class Projection(Pass pass)
         {
             return;
         }
+        _askedFrom = FirstAsk();
         var count = 0;
         for (var slot = 0; slot < pass.RunCount; slot++)
         {
@@ -88,6 +92,24 @@ internal sealed class Projection(Pass pass)
                 excess -= r.Size;
             }
         }
+    }
+
+    /// <summary>
+    /// A run of an idea below its share asks others to step aside only once it has waited <see cref="SchedulingOptions.PreemptAfter"/>:
+    /// the earliest moment one of them may ask (never before now).
+    /// </summary>
+    private long FirstAsk()
+    {
+        var first = long.MaxValue;
+        for (var slot = 0; slot < pass.RunCount; slot++)
+        {
+            ref readonly var r = ref pass.Runs[slot];
+            if (r.Fate == RunFate.Waiting && pass.Idea(r.Idea).UnderShare)
+            {
+                first = Math.Min(first, r.QueuedTicks + pass.Options.PreemptAfter.Ticks);
+            }
+        }
+        return first == long.MaxValue ? pass.NowTicks : Math.Max(pass.NowTicks, first);
     }
 
     /// <summary>Per live node, the times its devices are expected back, sorted.</summary>
@@ -120,7 +142,8 @@ internal sealed class Projection(Pass pass)
             foreach (var slot in pass.RunsOn(node))
             {
                 ref readonly var r = ref pass.Runs[slot];
-                var release = pass.ReleaseTicks(r, preemptible: reserved || _yields[slot]);
+                // A reservation frees its node once the runs on it have run the minimum time; a yield waits for someone to ask.
+                var release = reserved ? pass.ReleaseTicks(r, preemptible: true) : pass.ReleaseTicks(r, _yields[slot], _askedFrom);
                 releases.Slice(count, r.Size).Fill(release);
                 count += r.Size;
             }

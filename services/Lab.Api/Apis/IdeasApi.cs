@@ -77,8 +77,8 @@ public static class IdeasApi
         var total = await board.CountAsync(cancellationToken);
         board = order switch
         {
-            IdeaOrder.Activity => board.OrderByDescending(i => i.LastActivityAt),
-            IdeaOrder.People => board.OrderByDescending(i => i.TeamSize).ThenByDescending(i => i.LastActivityAt),
+            IdeaOrder.Activity => board.OrderBySql(IdeaActivities.NewestFirstSql(session)),
+            IdeaOrder.People => board.OrderByDescending(i => i.TeamSize).ThenBySql(IdeaActivities.NewestFirstSql(session)),
             _ => board.OrderByDescending(i => i.ProposedAt),
         };
         var rows = await board.Skip(paging.Offset).Take(paging.Limit).ToListAsync(cancellationToken);

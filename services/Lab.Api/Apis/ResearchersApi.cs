@@ -4,8 +4,10 @@ using Lab.Contracts.Ideas;
 using Lab.Contracts.Reading;
 using Lab.Contracts.Researchers;
 using Lab.Knowledge.Ideas;
+using Lab.Knowledge.Notes;
 using Lab.Knowledge.Reading;
 using Lab.Knowledge.Researchers;
+using Lab.Knowledge.Runs;
 using Marten;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -16,12 +18,15 @@ public static class ResearchersApi
 {
     public const int MaxPageSize = 200;
 
+    /// <summary>The most of a member's runs, notes and insights a member's page lists (the latest; the totals say how many more).</summary>
+    public const int WorkListed = 20;
+
     public static IEndpointRouteBuilder MapResearchersApi(this IEndpointRouteBuilder app)
     {
         var researchers = app.MapGroup("/api/v1/researchers").WithTags("Researchers");
         researchers.MapGet("/", ListResearchers).WithName(nameof(ListResearchers)).WithSummary("Everyone in the lab, in the order they joined (or several members by ?ids=)");
         researchers.MapGet("/{handle}", GetResearcher).WithName(nameof(GetResearcher))
-            .WithSummary("A member's page (by handle, id, or a start of the id that no other member's has): their teams now and before, and the ideas they proposed");
+            .WithSummary("A member's page (by handle, id, or a start of the id that no other member's has): their teams now and before, the ideas they proposed, and their latest runs, notes and insights");
 
         researchers.MapGet("/{id:guid}/tokens", MemberTokens).WithName(nameof(MemberTokens))
             .WithSummary("Operators: a member's tokens (never their secrets), e.g. of someone who left")
@@ -93,12 +98,41 @@ public static class ResearchersApi
             .ToArray();
         var invitedTo = invitations.Length == 0 ? [] : await session.LoadManyAsync<IdeaSummary>(cancellationToken, invitations);
         static IdeaRef Ref(IdeaSummary i) => new(i.Id, i.Title, i.Status);
+        var work = await WorkOfAsync(session, member, cancellationToken);
         return TypedResults.Ok(new ResearcherOverview(
             profile.ToView(),
             [.. current.Select(Ref)],
             [.. ideas.Where(i => i.FormerMembers.Contains(member) && !i.Members.Contains(member)).Select(Ref)],
             [.. ideas.Where(i => i.ProposedBy == member).Select(Ref)],
-            [.. invitedTo.Where(i => i.Status != IdeaStatus.SetAside).Select(Ref)]));
+            [.. invitedTo.Where(i => i.Status != IdeaStatus.SetAside).Select(Ref)],
+            work.Runs, work.RunsTotal, work.Notes, work.NotesTotal, work.Insights, work.InsightsTotal));
+    }
+
+    /// <summary>A member's latest runs, notes and insights, newest first, and how many of each there are: what they did, never a score.</summary>
+    private static async Task<(List<RunRef> Runs, int RunsTotal, List<NoteRef> Notes, int NotesTotal, List<InsightRef> Insights, int InsightsTotal)> WorkOfAsync(
+        IQuerySession session, Guid member, CancellationToken cancellationToken)
+    {
+        var runs = session.Query<RunSummary>().Where(r => r.SubmittedBy == member);
+        var latestRuns = await runs.OrderByDescending(r => r.SubmittedAt).Take(WorkListed)
+            .Select(r => new { r.Id, r.IdeaId, r.Status, r.SubmittedAt, r.Step, r.TotalSteps, r.ValLoss })
+            .ToListAsync(cancellationToken);
+        var ideaTitles = latestRuns.Count == 0 ? new Dictionary<Guid, string>()
+            : (await session.LoadManyAsync<IdeaSummary>(cancellationToken, latestRuns.Select(r => r.IdeaId).Distinct())).ToDictionary(i => i.Id, i => i.Title);
+        var notes = session.Query<Note>().Where(n => n.AuthorId == member);
+        var latestNotes = await notes.OrderByDescending(n => n.WrittenAt).Take(WorkListed)
+            .Select(n => new { n.Id, n.Title, n.AttachedTo, n.AttachedId, n.WrittenAt })
+            .ToListAsync(cancellationToken);
+        var insights = session.Query<Insight>().Where(i => i.AuthorId == member);
+        var latestInsights = await insights.OrderByDescending(i => i.PublishedAt).Take(WorkListed)
+            .Select(i => new { i.Id, i.Claim, i.IdeaId, i.PublishedAt })
+            .ToListAsync(cancellationToken);
+        return (
+            [.. latestRuns.Select(r => new RunRef(r.Id, r.IdeaId, ideaTitles.GetValueOrDefault(r.IdeaId, ""), r.Status, r.SubmittedAt, r.Step, r.TotalSteps, r.ValLoss))],
+            await runs.CountAsync(cancellationToken),
+            [.. latestNotes.Select(n => new NoteRef(n.Id, n.Title, n.AttachedTo, n.AttachedId, n.WrittenAt))],
+            await notes.CountAsync(cancellationToken),
+            [.. latestInsights.Select(i => new InsightRef(i.Id, i.Claim, i.IdeaId, i.PublishedAt))],
+            await insights.CountAsync(cancellationToken));
     }
 
     public static async Task<Results<Ok<IReadOnlyList<TokenView>>, ProblemHttpResult>> MemberTokens(Guid id, IGrainFactory grains)

@@ -11,7 +11,7 @@ public static class SiloSetup
 {
     public static WebApplicationBuilder AddLabSilo(this WebApplicationBuilder builder, string connectionString)
     {
-        builder.UseOrleans(silo => silo.UseLabCluster(builder.Configuration, connectionString));
+        builder.UseOrleans(silo => silo.UseLabCluster(builder.Configuration, connectionString).AddOperatorDashboard());
         return builder;
     }
 }

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
+using Lab.Contracts;
 using Lab.Knowledge.Researchers;
 using Marten;
 using Microsoft.AspNetCore.Authentication;
@@ -26,15 +27,25 @@ public sealed class TokenAuthenticationHandler(
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var header = Request.Headers.Authorization.ToString();
-        if (string.IsNullOrEmpty(header))
+        string secret;
+        if (!string.IsNullOrEmpty(header))
+        {
+            if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            {
+                return AuthenticateResult.Fail("Only bearer tokens are accepted.");
+            }
+            secret = header["Bearer ".Length..].Trim();
+        }
+        else if (Request.Path.StartsWithSegments(OperatorDashboard.Path) &&
+                 Request.Cookies.TryGetValue(OperatorDashboardAccess.Cookie, out var cookie) && !string.IsNullOrEmpty(cookie))
+        {
+            // A browser on the operators' dashboard cannot add a header to the dashboard's own calls: the portal's cookie carries the token.
+            secret = cookie.Trim();
+        }
+        else
         {
             return AuthenticateResult.NoResult();
         }
-        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            return AuthenticateResult.Fail("Only bearer tokens are accepted.");
-        }
-        var secret = header["Bearer ".Length..].Trim();
         if (secret.Length > AccessToken.MaximumSecretLength)
         {
             return AuthenticateResult.Fail("That is not a Lab token.");
