@@ -294,12 +294,14 @@ public sealed class RunMetricsApiTests(RunFilesFixture fixture) : IClassFixture<
         }))).GetProperty("id").GetGuid();
         var node = "metrics-" + Guid.NewGuid().ToString("N")[..8];
         var attempt = 0;
+        // An earlier test's node, still alive, may take the run first; once that node is lost (the pool's heartbeat
+        // timeout, 30 s) the run comes here, so the wait must be longer than that.
         await Polling.UntilAsync(async () =>
         {
             var orders = await BeatAsync(node, []);
             attempt = orders.Runs.FirstOrDefault(o => o.RunId == run)?.Attempt ?? 0;
             return attempt > 0;
-        }, $"run {run} placed on {node}", TimeSpan.FromSeconds(30));
+        }, $"run {run} placed on {node}", TimeSpan.FromSeconds(90));
         return (run, node, attempt);
     }
 
