@@ -25,6 +25,18 @@ public static class RunLabels
     /// <summary>The tags as they are kept, each once, in the order given.</summary>
     public static IReadOnlyList<string> Tags(IEnumerable<string> tags) => [.. tags.Select(Tag).Distinct(StringComparer.Ordinal)];
 
+    /// <summary>
+    /// The name and tags after <paramref name="change"/>, the one fold every read model of a run uses; null when the change
+    /// is not about the run's labels.
+    /// </summary>
+    public static (string? Name, List<string> Tags)? After(string? name, IReadOnlyList<string> tags, IRunEvent change) => change switch
+    {
+        RunNamed e => (e.Name, [.. tags]),
+        RunTagged e => (name, [.. tags.Union(e.Tags, StringComparer.Ordinal)]),
+        RunUntagged e => (name, [.. tags.Except(e.Tags, StringComparer.Ordinal)]),
+        _ => null,
+    };
+
     public static Dictionary<string, string[]> ValidateName(string? name, LabBounds bounds)
     {
         var errors = new Dictionary<string, string[]>();

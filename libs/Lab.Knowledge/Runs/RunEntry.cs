@@ -69,20 +69,11 @@ public sealed class RunEntry
     /// <summary>Takes a change of the run's name or tags made after it finished.</summary>
     public void Relabel(IRunEvent change)
     {
-        switch (change)
+        if (RunLabels.After(Name, Tags, change) is not { } labels)
         {
-            case RunNamed e:
-                Name = e.Name;
-                break;
-            case RunTagged e:
-                Tags = [.. Tags.Union(e.Tags, StringComparer.Ordinal)];
-                break;
-            case RunUntagged e:
-                Tags = [.. Tags.Except(e.Tags, StringComparer.Ordinal)];
-                break;
-            default:
-                return;
+            return;
         }
+        (Name, Tags) = labels;
         Describe();
     }
 

@@ -206,14 +206,8 @@ public sealed class RunSummary : IStreamState<RunSummary>, IRunSoFar
                 CancelledBy = null;
                 QueuedAt = e.At;
                 break;
-            case RunNamed e:
-                Name = e.Name;
-                break;
-            case RunTagged e:
-                Tags = [.. Tags.Union(e.Tags, StringComparer.Ordinal)];
-                break;
-            case RunUntagged e:
-                Tags = [.. Tags.Except(e.Tags, StringComparer.Ordinal)];
+            case RunNamed or RunTagged or RunUntagged:
+                (Name, Tags) = RunLabels.After(Name, Tags, change)!.Value;
                 break;
             default:
                 throw new ArgumentException($"A run's stream has no event {change.GetType().Name}.", nameof(change));
