@@ -29,6 +29,13 @@ public sealed class PortalBrowser : IAsyncDisposable
         return new PortalBrowser(playwright, browser);
     }
 
+    /// <summary>
+    /// <paramref name="at"/> as a datetime-local field with whole seconds keeps it: the browser writes a whole minute
+    /// without its ":00", and refuses a fill whose value it would write differently.
+    /// </summary>
+    public static string FieldMoment(DateTimeOffset at) =>
+        at.UtcDateTime.ToString(at.Second == 0 ? "yyyy-MM-ddTHH:mm" : "yyyy-MM-ddTHH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>A fresh browser context logged in with <paramref name="token"/> through the login page, on the idea board.</summary>
     public async Task<IPage> LoggedInPageAsync(string labUrl, string token, BrowserNewContextOptions? options = null)
     {

@@ -102,7 +102,7 @@ public sealed class PortalOrganisationTests(RunningLabFixture lab) : IAsyncLifet
         await page.ClickAsync("#join");
         await page.WaitForSelectorAsync("#roster");
 
-        await page.FillAsync("#as-of", beforeJoining.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss", System.Globalization.CultureInfo.InvariantCulture));
+        await page.FillAsync("#as-of", PortalBrowser.FieldMoment(beforeJoining));
         await page.ClickAsync("#travel");
         await page.WaitForSelectorAsync("#as-of-banner");
         Assert.NotNull(await page.QuerySelectorAsync("#no-team"));

@@ -147,13 +147,13 @@ public sealed class PortalPagesTests(RunningLabFixture lab) : IAsyncLifetime
 
             await page.ClickAsync("#nav-time-travel");
             await page.WaitForSelectorAsync("#pick-a-moment");
-            await page.FillAsync("#as-of", Moment(before));
+            await page.FillAsync("#as-of", PortalBrowser.FieldMoment(before));
             await page.ClickAsync("#travel");
             await page.WaitForSelectorAsync("#as-of-banner");
             Assert.Equal(0, await page.Locator($"#ideas-as-of [data-idea-id='{idea}']").CountAsync());
             var ideasBefore = int.Parse(await page.InnerTextAsync("#ideas-then"), System.Globalization.CultureInfo.InvariantCulture);
 
-            await page.FillAsync("#as-of", Moment(DateTimeOffset.UtcNow.AddSeconds(1)));
+            await page.FillAsync("#as-of", PortalBrowser.FieldMoment(DateTimeOffset.UtcNow.AddSeconds(1)));
             await page.ClickAsync("#travel");
             await page.WaitForSelectorAsync($"#ideas-as-of [data-idea-id='{idea}']");
             Assert.Equal(ideasBefore + 1, int.Parse(await page.InnerTextAsync("#ideas-then"), System.Globalization.CultureInfo.InvariantCulture));
@@ -293,7 +293,7 @@ public sealed class PortalPagesTests(RunningLabFixture lab) : IAsyncLifetime
         var page = await LoggedInPageAsync(member.Token, new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 375, Height = 740 } });
         await PortalScreenshots.OnFailureAsync(page, "phone", async () =>
         {
-            foreach (var path in new[] { "/", "/me", "/invitations", "/lab?asOf=" + Moment(DateTimeOffset.UtcNow), $"/researchers/{member.Handle}",
+            foreach (var path in new[] { "/", "/me", "/invitations", "/lab?asOf=" + PortalBrowser.FieldMoment(DateTimeOffset.UtcNow), $"/researchers/{member.Handle}",
                          $"/ideas/{idea}", "/pool", "/feed", "/researchers", "/insights", "/search?q=narrow", "/nothing-here" })
             {
                 await page.GotoAsync(lab.Lab.Url + path);
@@ -381,8 +381,6 @@ public sealed class PortalPagesTests(RunningLabFixture lab) : IAsyncLifetime
         var widths = await page.EvaluateAsync<int[]>("() => [document.documentElement.scrollWidth, window.innerWidth]");
         return (widths[0], widths[1]);
     }
-
-    private static string Moment(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
 
     private static async Task<Guid> ProposeAsync(HttpClient member, string title) =>
         await CreatedAsync(member.PostAsJsonAsync("/api/v1/ideas", new { title, hypothesis = $"{title} holds." }));
