@@ -54,4 +54,7 @@ public static class BenchOutput
     public static void Figures<T>(T result) => Console.WriteLine(JsonSerializer.Serialize(result, Json));
 
     public static string F(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
+
+    /// <summary>A figure that could not be measured here reads as "n/a".</summary>
+    public static string F(double? value, string format) => value is { } known ? F(known, format) : "n/a";
 }

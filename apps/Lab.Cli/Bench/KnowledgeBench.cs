@@ -20,6 +20,9 @@ public sealed record KnowledgeBenchResult(
     double AppendsPerS,
     double AppendP50Ms,
     double AppendP99Ms,
+    double? AppendCpuMsLab,
+    double? AppendCpuMsPostgres,
+    double AppendsPerSWithoutIndex,
     double BatchEventsPerS,
     double RebuildEventsPerS,
     double SearchP50Ms,
@@ -33,6 +36,7 @@ public sealed record KnowledgeBenchResult(
 /// <summary>
 /// The knowledge base under load, in a lab of its own (one API with its silo on a throwaway PostgreSQL): event appends
 /// through the real write path (a grain, Marten, the inline projections and the search index, one event a transaction),
+/// with the processor time each costs in Lab's process and in PostgreSQL, and again without the search index's upkeep,
 /// the same events appended in batches, a projection rebuilt from the event log, and search over at least the asked
 /// number of entries of realistic sizes (ideas of a few hundred characters, notes of a few KB, insights).
 /// </summary>
@@ -65,7 +69,21 @@ public static class KnowledgeBench
             var text = new TextMaker(seed: 7);
 
             progress.Report($"Writing notes through their grains for {writePhase.TotalSeconds:0} s ({concurrency} at once)");
+            var postgresPid = await PostmasterAsync(store, cancellationToken);
+            var (labBefore, postgresBefore) = (Environment.CpuUsage.TotalTime, postgresPid is { } p0 ? ProcessCpu.TreeOf(p0) : null);
             var (appended, appendLatencies, appendSeconds) = await WriteThroughGrainsAsync(grains, author, text, concurrency, writePhase, cancellationToken);
+            var labCpu = (Environment.CpuUsage.TotalTime - labBefore).TotalMilliseconds / Math.Max(appended, 1);
+            var postgresCpu = postgresPid is { } p1 && ProcessCpu.TreeOf(p1) is { } postgresAfter && postgresBefore is { } before
+                ? (postgresAfter - before).TotalMilliseconds / Math.Max(appended, 1) : (double?)null;
+
+            // The same writes with the search index's upkeep paused on notes: what the index costs each write. The notes
+            // written meanwhile are indexed when it resumes, so that search runs over all of them.
+            progress.Report($"Writing notes through their grains for {writePhase.TotalSeconds:0} s more without the search index's upkeep");
+            await PauseNoteIndexAsync(store, paused: true, cancellationToken);
+            var (unindexed, _, unindexedSeconds) = await WriteThroughGrainsAsync(grains, author, text, concurrency, writePhase, cancellationToken);
+            progress.Report($"Indexing the {unindexed} notes written meanwhile");
+            await PauseNoteIndexAsync(store, paused: false, cancellationToken);
+            appended += unindexed;
 
             var batched = Math.Max(0, entries - appended);
             progress.Report($"Appending {batched} more entries in batches of {BatchSize} (ideas, notes of a few KB, insights)");
@@ -104,8 +122,10 @@ public static class KnowledgeBench
             }
             searchLatencies.Sort();
             appendLatencies.Sort();
+            var indexed = appended - unindexed;
             return new KnowledgeBenchResult(
-                Math.Round(appended / appendSeconds), Percentile(appendLatencies, 0.5), Percentile(appendLatencies, 0.99),
+                Math.Round(indexed / appendSeconds), Percentile(appendLatencies, 0.5), Percentile(appendLatencies, 0.99),
+                Math.Round(labCpu, 3), postgresCpu is { } pg ? Math.Round(pg, 3) : null, Math.Round(unindexed / unindexedSeconds),
                 Math.Round(batched / Math.Max(fill.Elapsed.TotalSeconds, 1e-9)),
                 Math.Round(notes / Math.Max(rebuild.Elapsed.TotalSeconds, 1e-9)),
                 Percentile(searchLatencies, 0.5), Percentile(searchLatencies, 0.99), Math.Round(searchLatencies[^1], 3),
@@ -174,6 +194,31 @@ public static class KnowledgeBench
             {
                 progress.Report($"  {done} of {count}");
             }
+        }
+    }
+
+    /// <summary>The PostgreSQL server's main process: the parent of a connection's server process.</summary>
+    private static async Task<int?> PostmasterAsync(IDocumentStore store, CancellationToken cancellationToken)
+    {
+        await using var connection = store.Storage.Database.CreateConnection();
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new Npgsql.NpgsqlCommand("SELECT pg_backend_pid()", connection);
+        return ProcessCpu.ParentOf((int)(await command.ExecuteScalarAsync(cancellationToken))!);
+    }
+
+    /// <summary>Pauses or resumes the search index's upkeep on notes; resuming indexes the notes written meanwhile.</summary>
+    private static async Task PauseNoteIndexAsync(IDocumentStore store, bool paused, CancellationToken cancellationToken)
+    {
+        await using var connection = store.Storage.Database.CreateConnection();
+        await connection.OpenAsync(cancellationToken);
+        var table = $"{Lab.Knowledge.KnowledgeStore.Schema}.mt_doc_{Lab.Knowledge.KnowledgeStore.NoteAlias}";
+        await using (var command = new Npgsql.NpgsqlCommand($"ALTER TABLE {table} {(paused ? "DISABLE" : "ENABLE")} TRIGGER {SearchIndex.Trigger}", connection))
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        if (!paused)
+        {
+            await SearchIndex.EnsureAsync(connection, cancellationToken);
         }
     }
 

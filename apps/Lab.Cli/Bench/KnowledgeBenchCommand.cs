@@ -34,6 +34,8 @@ public static class KnowledgeBenchCommand
             }
             var table = new Table().AddColumns("", "figure");
             table.AddRow("appends through the grains", $"{F(r.AppendsPerS, "0")} /s (p50 {F(r.AppendP50Ms, "0.0")} ms, p99 {F(r.AppendP99Ms, "0.0")} ms)");
+            table.AddRow("processor time an append", $"{F(r.AppendCpuMsLab, "0.00")} ms in Lab, {F(r.AppendCpuMsPostgres, "0.00")} ms in PostgreSQL");
+            table.AddRow("appends without the search index", $"{F(r.AppendsPerSWithoutIndex, "0")} /s");
             table.AddRow("batched appends", $"{F(r.BatchEventsPerS, "0")} events/s");
             table.AddRow("projection rebuild", $"{F(r.RebuildEventsPerS, "0")} events/s");
             table.AddRow($"search over {r.Entries} entries", $"p50 {F(r.SearchP50Ms, "0.0")} ms, p99 {F(r.SearchP99Ms, "0.0")} ms, max {F(r.SearchMaxMs, "0.0")} ms");

@@ -15,6 +15,9 @@ public static class SearchIndex
     public const string Entries = $"{KnowledgeStore.Schema}.knowledge_text";
     public const string Vocabulary = $"{KnowledgeStore.Schema}.knowledge_words";
 
+    /// <summary>The trigger on each knowledge document table that keeps the index.</summary>
+    public const string Trigger = "knowledge_text_sync";
+
     /// <summary>Words shorter than this are not corrected (too many near neighbours), nor longer than the upper bound (not words).</summary>
     public const int ShortestCorrectedWord = 4;
     public const int LongestWord = 40;
@@ -74,7 +77,7 @@ public static class SearchIndex
         """;
 
     private static string Triggers => string.Join('\n', Sources.Select(s => $"""
-        CREATE OR REPLACE TRIGGER knowledge_text_sync AFTER INSERT OR UPDATE OR DELETE ON {KnowledgeStore.Schema}.mt_doc_{s.Table}
+        CREATE OR REPLACE TRIGGER {Trigger} AFTER INSERT OR UPDATE OR DELETE ON {KnowledgeStore.Schema}.mt_doc_{s.Table}
             FOR EACH ROW EXECUTE FUNCTION {KnowledgeStore.Schema}.knowledge_text_sync('{s.Kind}', '{s.Title}', {string.Join(", ", s.Body.Select(b => $"'{b}'"))});
         -- Entries written before the index existed: touching them runs the trigger.
         UPDATE {KnowledgeStore.Schema}.mt_doc_{s.Table} d SET data = d.data
