@@ -685,11 +685,16 @@
             const busy = latest.devices.some((d) => Number.isFinite(d.utilization));
             const table = document.createElement("table");
             table.id = "device-figures";
-            table.className = "devices";
+            table.className = "device-figures";
             const head = table.createTHead().insertRow();
-            head.append(th("device"), th("tokens/s"), th("memory in use"));
+            const figure = (text) => {
+                const cell = th(text);
+                cell.className = "number";
+                return cell;
+            };
+            head.append(th("device"), figure("tokens/s"), figure("memory in use"));
             if (busy) {
-                head.append(th("utilisation"));
+                head.append(figure("utilisation"));
             }
             const body = table.createTBody();
             for (const device of latest.devices) {
