@@ -138,11 +138,13 @@ public sealed class LabUpTests
                 using var submitted = await http.PostAsJsonAsync("/api/v1/runs", new
                 {
                     ideaId,
-                    config = new { preset = "tiny", training = new { steps = 150, checkpoint_every = 10, log_every = 5, eval_every = 50, threads = 1 }, data = new { synthetic_chars = 30_000 } },
+                    // Long enough (several seconds of training) that the kill comes while it trains, not after it finished.
+                    config = new { preset = "tiny", training = new { steps = 500, checkpoint_every = 10, log_every = 5, eval_every = 250, threads = 1 }, data = new { synthetic_chars = 30_000 } },
                 });
                 runId = (await submitted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
                 var running = await Polling.UntilAsync(http, $"/api/v1/runs/{runId}", r => r.GetProperty("checkpointStep").GetInt32() >= 20, "the run checkpointed");
                 checkpointed = running.GetProperty("checkpointStep").GetInt32();
+                Assert.True(checkpointed < 400, $"the run was at step {checkpointed} already when lab was to be killed");
                 await first.KillAsync();
             }
 
@@ -151,7 +153,7 @@ public sealed class LabUpTests
             var finished = await Polling.UntilAsync(again, $"/api/v1/runs/{runId}", r => r.GetProperty("status").GetString() is "Finished" or "Failed" or "Cancelled",
                 "the run ended", TimeSpan.FromMinutes(4));
             Assert.Equal("Finished", finished.GetProperty("status").GetString());
-            Assert.Equal(150, finished.GetProperty("outcome").GetProperty("step").GetInt32());
+            Assert.Equal(500, finished.GetProperty("outcome").GetProperty("step").GetInt32());
             var history = finished.GetProperty("history").EnumerateArray()
                 .Select(h => (Event: h.GetProperty("event").GetString(), Detail: h.GetProperty("detail").GetString() ?? "")).ToList();
             Assert.Contains(history, h => h.Event == "requeued" && h.Detail.Contains("restarted", StringComparison.Ordinal));

@@ -103,10 +103,50 @@ public sealed class SearchIndexTests(GrainClusterFixture lab)
             """);
         try
         {
-            var plan = await PlanAsync("rare" + Unique());
+            // A rare word, and words in thousands of entries: either way the matches come from the index's bitmap,
+            // never from reading every entry's text (a scan, or a walk in written order testing each entry).
+            foreach (var query in new[] { "rare" + Unique(), "mixture experts", filler })
+            {
+                var plan = await PlanAsync(query);
 
-            Assert.Contains("knowledge_text_document", plan, StringComparison.Ordinal);
-            Assert.DoesNotContain("\"Seq Scan\"", plan, StringComparison.Ordinal);
+                Assert.Contains("knowledge_text_document", plan, StringComparison.Ordinal);
+                Assert.DoesNotContain("\"Seq Scan\"", plan, StringComparison.Ordinal);
+                Assert.DoesNotContain("knowledge_text_written", plan, StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            await ExecuteAsync($"DELETE FROM {SearchIndex.Entries} WHERE title LIKE '{filler} %'");
+        }
+    }
+
+    [Fact]
+    public async Task A_query_matching_more_entries_than_are_ranked_ranks_the_latest_written_and_an_edit_counts_as_written()
+    {
+        var ada = await Members.JoinAsync(lab.Client, "ada");
+        var word = Letters();
+        // The first written say the word most often, and would rank first were all the matches ranked.
+        var first = new List<Guid>();
+        for (var i = 0; i < 5; i++)
+        {
+            var id = Guid.CreateVersion7();
+            await lab.Client.GetGrain<INoteGrain>(id).Write(new WriteNote($"{word} {word}", string.Join(' ', Enumerable.Repeat(word, 40))), ada);
+            first.Add(id);
+        }
+        var filler = "filler" + Unique();
+        await ExecuteAsync($"""
+            INSERT INTO {SearchIndex.Entries} (kind, id, title, body)
+            SELECT 'note', gen_random_uuid(), '{filler} ' || n, 'Once: {word}.' FROM generate_series(1, {KnowledgeSearch.RankedMatches}) n;
+            """);
+        try
+        {
+            var latest = await FoundAsync(word);
+            Assert.Equal(20, latest.Count);
+            Assert.Empty(latest.Intersect(first));
+
+            await lab.Client.GetGrain<INoteGrain>(first[0]).Edit(new EditNote($"{word} {word}", string.Join(' ', Enumerable.Repeat(word, 41))), ada);
+
+            Assert.Equal(first[0], (await FoundAsync(word))[0]);
         }
         finally
         {
@@ -135,7 +175,9 @@ public sealed class SearchIndexTests(GrainClusterFixture lab)
     {
         await using var connection = lab.Store.Storage.Database.CreateConnection();
         await connection.OpenAsync();
-        await using var command = await KnowledgeSearch.CommandAsync(connection, null, query, 20, anyWord: false, kind: "", CancellationToken.None);
+        await using var transaction = await connection.BeginTransactionAsync();
+        var (command, _) = await KnowledgeSearch.PrepareAsync(connection, transaction, query, 20, anyWord: false, kind: "", CancellationToken.None);
+        await using var disposing = command;
         command.CommandText = "EXPLAIN (FORMAT JSON) " + command.CommandText;
         var plan = (string)(await command.ExecuteScalarAsync())!;
         return JsonSerializer.Serialize(JsonDocument.Parse(plan));
