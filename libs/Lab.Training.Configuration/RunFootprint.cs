@@ -42,14 +42,49 @@ public sealed record RunFootprint(int VocabSize, long Parameters, long ActivePar
     /// <summary>Per routed expert, from the router: logits, scores, normalised affinities.</summary>
     private const double RouterFloatsPerExpert = 4;
 
-    public long TotalBytes => StateBytes + ActivationBytes + RuntimeBytes;
+    /// <summary>
+    /// What a replica past the first holds of its own: its copy of the weights and their gradients (the trainer adds the
+    /// gradients into the first replica, steps the one optimizer there and copies the weights back).
+    /// </summary>
+    public const int ReplicaStateBytesPerParameter = 2 * 4;
 
-    /// <summary>The estimate for a resolved configuration (presets merged).</summary>
-    public static RunFootprint Of(RunConfig config)
+    /// <summary>The devices the run trains on data parallel, one replica of the model on each (1 unless <see cref="Of(RunConfig, int)"/> was told more).</summary>
+    public int Replicas { get; init; } = 1;
+
+    /// <summary>Activations of the replica with the largest share of each batch (all of them with one replica).</summary>
+    public long ReplicaActivationBytes { get; init; } = ActivationBytes;
+
+    /// <summary>
+    /// The whole run in one process whose replicas share its memory (CPU slices of a node): the first replica's weights,
+    /// gradients and optimizer state, every other replica's weights and gradients, the activations of the whole batch
+    /// (the replicas compute their shares at the same time), and the runtime once.
+    /// </summary>
+    public long TotalBytes => Clamp(StateBytes + (Replicas - 1) * (double)Parameters * ReplicaStateBytesPerParameter + ActivationBytes + RuntimeBytes);
+
+    /// <summary>
+    /// What each device needs where every replica has memory of its own (GPUs): the first replica's weights, gradients
+    /// and optimizer state (any of the devices may hold the first), the activations of its share of each batch, and a
+    /// runtime (a CUDA context) of its own. The same as <see cref="TotalBytes"/> for one replica.
+    /// </summary>
+    public long DeviceBytes => Clamp((double)StateBytes + ReplicaActivationBytes + RuntimeBytes);
+
+    /// <summary>
+    /// The estimate for a resolved configuration (presets merged), trained data parallel on <paramref name="replicas"/>
+    /// devices: each batch split between them, the first ones taking one sequence more when it does not divide evenly.
+    /// </summary>
+    public static RunFootprint Of(RunConfig config, int replicas = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(replicas, 1);
         var vocab = VocabularySize(config.Data);
         var (parameters, active) = Count(config.Model, vocab);
-        return new RunFootprint(vocab, Clamp(parameters), Clamp(active), Clamp(parameters * StateBytesPerParameter), Clamp(ActivationBytesOf(config, vocab)));
+        var activations = ActivationBytesOf(config, vocab);
+        var batch = Math.Max(1, config.Training.BatchSize);
+        var largestShare = Math.Ceiling((double)batch / replicas) / batch;
+        return new RunFootprint(vocab, Clamp(parameters), Clamp(active), Clamp(parameters * StateBytesPerParameter), Clamp(activations))
+        {
+            Replicas = replicas,
+            ReplicaActivationBytes = Clamp(activations * largestShare),
+        };
     }
 
     /// <summary>

@@ -18,6 +18,9 @@ public sealed partial class TrainingProcess : IDisposable
 {
     private const int SigTerm = 15;
 
+    /// <summary>Devices a refusal names at most, of those an engine reported.</summary>
+    private const int NamedDevices = 8;
+
     private readonly Process _process;
     private readonly Action<RunReport> _report;
     private readonly Queue<string> _stderr = new();
@@ -27,6 +30,7 @@ public sealed partial class TrainingProcess : IDisposable
     private RunReport? _end;
     private string? _error;
     private string? _incompatible;
+    private string? _wrongDevices;
     private int _lastStep;
     private string? _lastCheckpoint;
     private volatile bool _stopRequested;
@@ -185,11 +189,20 @@ public sealed partial class TrainingProcess : IDisposable
             KeepError(line);
             return;
         }
+        if (_wrongDevices is not null)
+        {
+            return; // stopped for training where it should not: nothing it says after that counts
+        }
         var now = DateTimeOffset.UtcNow;
         switch (trainingEvent)
         {
             case StartedEvent started when !TrainingProtocol.Reads(started.Protocol):
                 _incompatible = $"the training engine writes version {started.Protocol} of the training events protocol; this worker reads up to version {TrainingProtocol.Version}. Give the worker an engine of its own version (Worker:TrainCommand)";
+                KillNow();
+                break;
+            case StartedEvent started when DevicesMismatch(started) is { } mismatch:
+                // Never let it train on devices another run may hold: it is stopped before its first step counts.
+                _wrongDevices = mismatch;
                 KillNow();
                 break;
             case StartedEvent started:
@@ -207,7 +220,8 @@ public sealed partial class TrainingProcess : IDisposable
                     TokensPerS = Finite(progress.TokensPerS),
                     ExpertLoadMaxOverMean = Finite(progress.ExpertLoadMaxOverMean),
                     Figures = new TrainingFigures(progress.AuxLoss, progress.MtpLoss, progress.Lr, progress.GradNorm, progress.ModelGflopsPerS,
-                        progress.ExpertLoadCv, progress.Tokens, progress.ElapsedS, Rows(progress.ExpertLoad)).Bounded(),
+                        progress.ExpertLoadCv, progress.Tokens, progress.ElapsedS, Rows(progress.ExpertLoad), PerDevice: Devices(progress.PerDevice))
+                        .Bounded(Placement.DeviceIds.Count),
                 });
                 break;
             case EvaluationEvent evaluation:
@@ -252,10 +266,10 @@ public sealed partial class TrainingProcess : IDisposable
     {
         var now = DateTimeOffset.UtcNow;
         int? exitCode = _process.HasExited ? _process.ExitCode : null;
-        if (_incompatible is not null)
+        if ((_incompatible ?? _wrongDevices) is { } misconfigured)
         {
             // Not the run's fault, but every try on this node would end the same way: an operator has to act.
-            return Report(RunReportKind.Failed, now) with { Step = _lastStep, Message = _incompatible };
+            return Report(RunReportKind.Failed, now) with { Step = _lastStep, Message = misconfigured };
         }
         if (_end is not null && (exitCode == 0 || _end.Kind == RunReportKind.Stopped))
         {
@@ -278,6 +292,27 @@ public sealed partial class TrainingProcess : IDisposable
             Step = _lastStep,
             Message = $"its training process died ({Died(exitCode)}){said}",
         };
+    }
+
+    /// <summary>
+    /// Why the devices the engine says it trains on are not the ones the run leased (the same ids, in any order); null when
+    /// they are. An engine that names none cannot be held to its lease, and is refused like one that names others.
+    /// </summary>
+    private string? DevicesMismatch(StartedEvent started)
+    {
+        var leased = string.Join(", ", Placement.DeviceIds);
+        if (started.Devices is not { Count: > 0 } devices)
+        {
+            return $"the training engine did not say which devices it trains on (its started line has no devices), and the run leased {leased}: it was stopped before training. Give the worker an engine of its own version (Worker:TrainCommand)";
+        }
+        if (devices.Count == Placement.DeviceIds.Count && devices.ToHashSet(StringComparer.Ordinal).SetEquals(Placement.DeviceIds))
+        {
+            return null;
+        }
+        // Named within a report's length (the engine's words are not trusted to be short).
+        var named = string.Join(", ", devices.Take(NamedDevices).Select(d => d.Length > 40 ? d[..40] + "…" : d))
+            + (devices.Count > NamedDevices ? $" and {devices.Count - NamedDevices} more" : "");
+        return $"the training process reported that it trains on {named}, and the run leased {leased} of this node: it was stopped before training rather than let it use devices it did not lease. The node's engine or its CUDA_VISIBLE_DEVICES needs an operator's look";
     }
 
     /// <summary>How a process ended, in words: .NET reports death by signal N as exit code 128 + N.</summary>
@@ -316,6 +351,9 @@ public sealed partial class TrainingProcess : IDisposable
             }
         }
     }
+
+    private static IReadOnlyList<RunDeviceFigures>? Devices(IReadOnlyList<DeviceFigures>? figures) =>
+        figures?.Select(f => new RunDeviceFigures(f.Id, f.TokensPerS, f.MemoryBytes, f.Utilization)).ToList();
 
     private static IReadOnlyList<IReadOnlyList<double>>? Rows(IReadOnlyList<double[]>? matrix) => matrix?.Select(row => (IReadOnlyList<double>)row).ToList();
 

@@ -118,6 +118,53 @@ public sealed class RunMetricsApiTests(RunFilesFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task Each_devices_rate_and_memory_are_kept_with_a_training_line_for_at_most_the_devices_the_run_leased()
+    {
+        var (run, node, attempt) = await PlacedRunAsync(steps: 200, devices: 2);
+        await BeatAsync(node, [
+            Report(run, attempt, RunReportKind.Started),
+            // An engine without figures per device (one written before them): its line is kept as it was.
+            Training(run, attempt, 10),
+            Training(run, attempt, 20) with { Figures = Figures(20) with { PerDevice = [new("cpu:1", 510.5, 700_000_000), new("cpu:2", 490, 700_000_000, null)] } },
+            // Figures no device has (a negative memory, a utilisation past 1, a negative rate) are unknown, the rest kept.
+            Training(run, attempt, 30) with { Figures = Figures(30) with { PerDevice = [new("cuda:1", -5, -1, 0.75), new("cuda:3", 480, 1L << 33, 1.5)] } },
+            // More devices than the run leased, or one named twice: the line is kept without them.
+            Training(run, attempt, 40) with { Figures = Figures(40) with { PerDevice = [new("cpu:0", 1), new("cpu:1", 1), new("cpu:2", 1)] } },
+            Training(run, attempt, 50) with { Figures = Figures(50) with { PerDevice = [new("cpu:1", 1), new("cpu:1", 1)] } },
+            Training(run, attempt, 60) with { Figures = Figures(60) with { PerDevice = [new(new string('x', PoolRules.DeviceIdMaxLength + 1), 1)] } },
+        ]);
+
+        var lines = (await LinesAsync(run)).Where(l => l.GetProperty("event").GetString() == "progress").ToDictionary(l => l.GetProperty("step").GetInt32());
+        Assert.Equal([10, 20, 30, 40, 50, 60], lines.Keys.Order());
+        foreach (var step in new[] { 10, 40, 50, 60 })
+        {
+            Assert.False(lines[step].TryGetProperty("perDevice", out _), lines[step].ToString());
+            Assert.Equal(Loss(step), lines[step].GetProperty("loss").GetDouble());
+        }
+        var two = lines[20].GetProperty("perDevice").EnumerateArray().ToList();
+        Assert.Equal(["cpu:1", "cpu:2"], two.Select(d => d.GetProperty("id").GetString()));
+        Assert.Equal([510.5, 490], two.Select(d => d.GetProperty("tokensPerS").GetDouble()));
+        Assert.All(two, d => Assert.Equal(700_000_000, d.GetProperty("memoryBytes").GetInt64()));
+        Assert.All(two, d => Assert.False(d.TryGetProperty("utilization", out _)));
+        var gpus = lines[30].GetProperty("perDevice").EnumerateArray().ToList();
+        Assert.False(gpus[0].TryGetProperty("tokensPerS", out _));
+        Assert.False(gpus[0].TryGetProperty("memoryBytes", out _));
+        Assert.Equal(0.75, gpus[0].GetProperty("utilization").GetDouble());
+        Assert.Equal(1L << 33, gpus[1].GetProperty("memoryBytes").GetInt64());
+        Assert.False(gpus[1].TryGetProperty("utilization", out _));
+
+        // The typed client reads them too.
+        var client = new Lab.Client.LabClient(_api.Http);
+        var read = new List<Lab.Contracts.Reading.RunMetricsLine>();
+        await foreach (var line in client.ReadRunMetricsAsync(run, follow: false))
+        {
+            read.Add(line);
+        }
+        Assert.Equal([510.5, 490], read.Single(l => l.Step == 20 && l.Event == "progress").PerDevice!.Select(d => d.TokensPerS ?? 0));
+        await EndAsync(node, run, attempt, 60);
+    }
+
+    [Fact]
     public async Task A_run_keeps_at_most_the_labs_bound_of_lines_spread_over_its_steps_and_never_a_step_twice()
     {
         var (run, node, attempt) = await PlacedRunAsync(steps: 1000);
@@ -283,7 +330,7 @@ public sealed class RunMetricsApiTests(RunFilesFixture fixture) : IClassFixture<
     };
 
     /// <summary>A run submitted for a new idea and placed on a node of its own (the node a worker would run it on).</summary>
-    private async Task<(Guid Run, string Node, int Attempt)> PlacedRunAsync(int steps)
+    private async Task<(Guid Run, string Node, int Attempt)> PlacedRunAsync(int steps, int devices = 1)
     {
         var idea = await Answers.Created(_api.Http.PostAsJsonAsync("/api/v1/ideas", new { title = "Metrics " + Guid.NewGuid().ToString("N")[..6], hypothesis = "Every line is kept." }));
         var run = (await Answers.Created(_api.Http.PostAsJsonAsync("/api/v1/runs", new
@@ -291,6 +338,7 @@ public sealed class RunMetricsApiTests(RunFilesFixture fixture) : IClassFixture<
             ideaId = idea.GetProperty("id").GetGuid(),
             config = new { preset = "tiny", training = new { steps } },
             kind = "cpu",
+            devices,
         }))).GetProperty("id").GetGuid();
         var node = "metrics-" + Guid.NewGuid().ToString("N")[..8];
         var attempt = 0;

@@ -79,6 +79,22 @@ public sealed class CpuSlicesTests(ITestOutputHelper output)
                 "both runs ended", TimeSpan.FromMinutes(3));
             Assert.All(ended.GetProperty("items").EnumerateArray().Where(r => runs.Contains(r.GetProperty("id").GetGuid())),
                 r => Assert.True(r.GetProperty("status").GetString() == "Finished", r.GetRawText()));
+
+            // Each run's metrics keep its own slice's rate and memory with every training line, and no other slice's.
+            var slices = new List<string>();
+            foreach (var run in runs)
+            {
+                var lines = (await operator_.GetStringAsync($"/api/v1/runs/{run}/metrics?follow=false"))
+                    .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.Clone())
+                    .Where(l => l.GetProperty("event").GetString() == "progress" && l.TryGetProperty("loss", out _)).ToList();
+                Assert.NotEmpty(lines);
+                var perDevice = lines.Select(l => Assert.Single(l.GetProperty("perDevice").EnumerateArray())).ToList();
+                Assert.Single(perDevice.Select(d => d.GetProperty("id").GetString()).Distinct());
+                Assert.All(perDevice, d => Assert.True(d.GetProperty("memoryBytes").GetInt64() > 0));
+                Assert.Contains(perDevice, d => d.GetProperty("tokensPerS").GetDouble() > 0);
+                slices.Add(perDevice[0].GetProperty("id").GetString()!);
+            }
+            Assert.Equal(["cpu:0", "cpu:1"], slices.Order());
         }
         finally
         {

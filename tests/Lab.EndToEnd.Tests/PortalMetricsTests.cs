@@ -64,6 +64,19 @@ public sealed class PortalMetricsTests(RunningLabFixture lab) : IAsyncLifetime
             await WaitAsync(page, "document.querySelectorAll('#affinity-matrix tbody tr').length >= 2");
             Assert.Equal(9, (await page.QuerySelectorAllAsync("#affinity-matrix thead th")).Count); // the domain, then 8 experts
 
+            // Each device of the run at its latest line (lab up's worker offers the CPU as one device), and its rate over the steps.
+            await WaitAsync(page, "document.querySelectorAll('#device-figures tbody tr').length >= 1");
+            Assert.Equal("1", await page.GetAttributeAsync("#run-devices", "data-devices"));
+            Assert.Equal("cpu:0", await page.InnerTextAsync("#device-figures tbody tr[data-device='cpu:0'] th"));
+            var cells = await page.QuerySelectorAllAsync("#device-figures tbody tr td");
+            Assert.Matches(@"^\d+$", await cells[0].InnerTextAsync());
+            Assert.Matches(@"^\d+(\.\d)? (MiB|GiB)$", await cells[1].InnerTextAsync());
+            Assert.True(await page.IsHiddenAsync("#run-devices .devices-empty"));
+            await WaitAsync(page, "Number(document.getElementById('chart-device-throughput').dataset.points) >= 2");
+            Assert.Equal("1", await page.GetAttributeAsync("#chart-device-throughput", "data-series"));
+            var devices = await lab.Http.GetStringAsync($"/api/v1/runs/{run}/metrics?follow=false");
+            Assert.Contains("\"perDevice\":[{\"id\":\"cpu:0\",\"tokensPerS\":", devices, StringComparison.Ordinal);
+
             // At its end: the true final figures, where it ran, its checkpoints summed up, its files; the page never reloaded.
             await page.WaitForSelectorAsync("#run-status:text-is('finished')", new PageWaitForSelectorOptions { Timeout = (float)Patience.TotalMilliseconds });
             await page.WaitForSelectorAsync("#outcome");

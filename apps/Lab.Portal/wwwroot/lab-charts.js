@@ -1,7 +1,7 @@
 // Lab's charts. Reads runs' metrics streams (newline-delimited JSON, relayed by the portal with the member's token) and
 // draws them with uPlot (vendored in /lib/uplot): the metric charts the MetricChart component renders (hover values,
 // drag to zoom, double-click to reset, log scale, smoothing; one run or several overlaid), each MoE layer's expert-load
-// heatmap, the per-domain expert affinity matrix, and, on a run's page, every figure kept up to date while it trains.
+// heatmap, the per-domain expert affinity matrix, each device's figures, and, on a run's page, every figure kept up to date while it trains.
 // Without this script the pages still show their figures as they were when rendered.
 (() => {
     "use strict";
@@ -37,6 +37,20 @@
             return `${Math.floor(s / 60)} min ${String(Math.floor(s % 60)).padStart(2, "0")} s`;
         }
         return `${Math.round(s * 10) / 10} s`;
+    }
+
+    function bytes(count) {
+        if (count === null || count === undefined || !Number.isFinite(count)) {
+            return "–";
+        }
+        const units = ["bytes", "KiB", "MiB", "GiB", "TiB"];
+        let value = count;
+        let unit = 0;
+        while (value >= 1024 && unit < units.length - 1) {
+            value /= 1024;
+            unit++;
+        }
+        return unit === 0 ? `${value} bytes` : `${value.toFixed(value >= 100 ? 0 : 1)} ${units[unit]}`;
     }
 
     function percent(share) {
@@ -87,7 +101,7 @@
                     keepInOrder(this.train, {
                         step: line.step, loss: line.loss, lr: line.learningRate, gradNorm: line.gradNorm, tokensPerS: line.tokensPerS,
                         maxOverMean: line.expertLoadMaxOverMean, cv: line.expertLoadCv, aux: line.auxLoss, mtp: line.mtpLoss,
-                        load: line.expertLoad || null,
+                        load: line.expertLoad || null, devices: Array.isArray(line.perDevice) ? line.perDevice : null,
                     });
                     changes.train = true;
                 }
@@ -240,6 +254,12 @@
             axis: "tokens/s",
             series: () => [{ label: "tokens/s", from: "train", value: (p) => p.tokensPerS, smooth: true }],
         },
+        devices: {
+            axis: "tokens/s",
+            series: (source) => deviceIds(source).map((id) => ({
+                label: id, from: "train", value: (p) => p.devices?.find((d) => d.id === id)?.tokensPerS, smooth: true,
+            })),
+        },
         load: {
             axis: "max/mean load",
             series: (source, several) => {
@@ -252,6 +272,12 @@
             },
         },
     };
+
+    // The devices of the run's latest training line that names them, in their order.
+    function deviceIds(source) {
+        const last = source.train.findLast((p) => p.devices);
+        return last ? last.devices.map((d) => d.id) : [];
+    }
 
     function layerCount(source) {
         const last = source.train.findLast((p) => p.load);
@@ -635,6 +661,73 @@
         }
     }
 
+    // ---------------------------------------------------------------------------------------------------------------
+    // Each of the run's devices at its latest training line: its replica's rate, the memory in use, a GPU's utilisation.
+
+    class DeviceTable {
+        constructor(element) {
+            this.element = element;
+            this.source = sourceFor(element.dataset.run, element.dataset.follow === "true");
+            this.step = null;
+            this.source.subscribe((s, changes) => {
+                if (changes.train) {
+                    this.draw();
+                }
+            });
+        }
+
+        draw() {
+            const latest = this.source.train.findLast((p) => p.devices && p.devices.length > 0);
+            if (!latest || latest.step === this.step) {
+                return;
+            }
+            this.step = latest.step;
+            const busy = latest.devices.some((d) => Number.isFinite(d.utilization));
+            const table = document.createElement("table");
+            table.id = "device-figures";
+            table.className = "device-figures";
+            const head = table.createTHead().insertRow();
+            const figure = (text) => {
+                const cell = th(text);
+                cell.className = "number";
+                return cell;
+            };
+            head.append(th("device"), figure("tokens/s"), figure("memory in use"));
+            if (busy) {
+                head.append(figure("utilisation"));
+            }
+            const body = table.createTBody();
+            for (const device of latest.devices) {
+                const row = body.insertRow();
+                row.dataset.device = device.id;
+                row.append(th(device.id));
+                const rate = row.insertCell();
+                rate.className = "number";
+                rate.textContent = Number.isFinite(device.tokensPerS) ? String(Math.round(device.tokensPerS)) : "–";
+                const memory = row.insertCell();
+                memory.className = "number";
+                memory.textContent = bytes(device.memoryBytes);
+                if (busy) {
+                    const used = row.insertCell();
+                    used.className = "number";
+                    used.textContent = Number.isFinite(device.utilization) ? percent(device.utilization) : "–";
+                }
+            }
+            const note = document.createElement("p");
+            note.className = "meta";
+            const cpu = latest.devices.some((d) => d.id.startsWith("cpu:"));
+            note.textContent = `At step ${latest.step}: each device's training tokens per second of its own computing since the previous line, and the memory in use`
+                + (cpu ? " (CPU slices share their training process' memory; each shows the whole process')." : " on the device.");
+            this.element.querySelector(".devices-table").replaceChildren(table, note);
+            this.element.dataset.step = String(latest.step);
+            this.element.dataset.devices = String(latest.devices.length);
+            const empty = this.element.querySelector(".devices-empty");
+            if (empty) {
+                empty.hidden = true;
+            }
+        }
+    }
+
     function th(text) {
         const cell = document.createElement("th");
         cell.textContent = text;
@@ -764,6 +857,9 @@
         }
         for (const element of document.querySelectorAll(".affinity-card[data-run]")) {
             new Affinity(element);
+        }
+        for (const element of document.querySelectorAll(".devices-card[data-run]")) {
+            new DeviceTable(element);
         }
         runPage();
         if (window.fetch && window.TextDecoder) {

@@ -83,7 +83,7 @@ public sealed record RunMetricsLine(string Event, DateTimeOffset At, int? Step =
     double? TokensPerS = null, double? ExpertLoadMaxOverMean = null, RunStatus? Status = null, string? Detail = null, long? Seq = null,
     double? AuxLoss = null, double? MtpLoss = null, double? LearningRate = null, double? GradNorm = null, double? ModelGflopsPerS = null,
     double? ExpertLoadCv = null, long? Tokens = null, double? ElapsedS = null, IReadOnlyList<IReadOnlyList<double>>? ExpertLoad = null,
-    IReadOnlyDictionary<string, IReadOnlyList<double>>? ExpertAffinity = null)
+    IReadOnlyDictionary<string, IReadOnlyList<double>>? ExpertAffinity = null, IReadOnlyList<Runs.RunDeviceFigures>? PerDevice = null)
 {
     /// <summary>The line with <paramref name="figures"/> filled in (none when null).</summary>
     public RunMetricsLine With(Runs.TrainingFigures? figures) => figures is null ? this : this with
@@ -98,5 +98,6 @@ public sealed record RunMetricsLine(string Event, DateTimeOffset At, int? Step =
         ElapsedS = figures.ElapsedS,
         ExpertLoad = figures.ExpertLoad,
         ExpertAffinity = figures.ExpertAffinity,
+        PerDevice = figures.PerDevice,
     };
 }

@@ -112,6 +112,8 @@ public sealed record RunView(
 /// (training lines: over the steps since the previous line; evaluation lines: over the validation windows).</param>
 /// <param name="ExpertAffinity">Evaluation lines on the synthetic corpus: per domain, each routed expert's share of its
 /// tokens in the last MoE layer.</param>
+/// <param name="PerDevice">Training lines of an engine that reports them: each of the run's devices, its replica's rate and
+/// the memory in use (absent in runs recorded before they were kept).</param>
 [GenerateSerializer, Immutable, Alias("lab.training-figures")]
 public sealed record TrainingFigures(
     [property: Id(0)] double? AuxLoss = null,
@@ -123,14 +125,16 @@ public sealed record TrainingFigures(
     [property: Id(6)] long? Tokens = null,
     [property: Id(7)] double? ElapsedS = null,
     [property: Id(8)] IReadOnlyList<IReadOnlyList<double>>? ExpertLoad = null,
-    [property: Id(9)] IReadOnlyDictionary<string, IReadOnlyList<double>>? ExpertAffinity = null)
+    [property: Id(9)] IReadOnlyDictionary<string, IReadOnlyList<double>>? ExpertAffinity = null,
+    [property: Id(10)] IReadOnlyList<RunDeviceFigures>? PerDevice = null)
 {
     /// <summary>
-    /// The figures as a run keeps them: non-finite numbers as unknown, and an expert load or affinity matrix larger than
+    /// The figures as a run keeps them: non-finite numbers as unknown, an expert load or affinity matrix larger than
     /// <see cref="RunRules.MaxExpertFigures"/> (or with a longer domain name than <see cref="RunRules.MaxDomainNameLength"/>)
-    /// left out, so that one line stays small whatever the model's size.
+    /// left out, and the devices' figures left out unless they name at most <paramref name="devices"/> distinct devices
+    /// (those a run leases), so that one line stays small whatever the model's size and whatever a worker sends.
     /// </summary>
-    public TrainingFigures Bounded() => this with
+    public TrainingFigures Bounded(int devices = RunRules.MaxDevicesPerRun) => this with
     {
         AuxLoss = Finite(AuxLoss),
         MtpLoss = Finite(MtpLoss),
@@ -143,6 +147,9 @@ public sealed record TrainingFigures(
         ExpertLoad = ExpertLoad is { } load && Fits(load) ? [.. load.Select(Shares)] : null,
         ExpertAffinity = ExpertAffinity is { } affinity && Fits(affinity.Values) && affinity.Keys.All(k => k.Length <= RunRules.MaxDomainNameLength)
             ? affinity.ToDictionary(a => a.Key, a => Shares(a.Value))
+            : null,
+        PerDevice = PerDevice is { } perDevice && RunDeviceFigures.Fit(perDevice, Math.Min(devices, RunRules.MaxDevicesPerRun))
+            ? [.. perDevice.Select(d => d.Bounded())]
             : null,
     };
 
@@ -166,6 +173,33 @@ public sealed record TrainingFigures(
     private static IReadOnlyList<double> Shares(IReadOnlyList<double> row) => [.. row.Select(v => double.IsFinite(v) ? Math.Clamp(v, 0, 1) : 0)];
 
     private static double? Finite(double? value) => value is { } v && double.IsFinite(v) ? v : null;
+}
+
+/// <summary>One device's part of a run at a training line, as the engine reported it (<c>per_device</c> of <c>lab train</c>).</summary>
+/// <param name="Id">The device, by its node's id for it (<c>cpu:1</c>, <c>cuda:2</c>).</param>
+/// <param name="TokensPerS">Training tokens its replica processed per second of its own computing since the previous line.</param>
+/// <param name="MemoryBytes">Memory in use: a GPU's, or for a CPU slice the training process' (shared by its CPU replicas); null when unknown.</param>
+/// <param name="Utilization">A GPU's share of time busy, 0 to 1; null for a CPU slice or when unknown.</param>
+[GenerateSerializer, Immutable, Alias("lab.run-device-figures")]
+public sealed record RunDeviceFigures(
+    [property: Id(0)] string Id,
+    [property: Id(1)] double? TokensPerS = null,
+    [property: Id(2)] long? MemoryBytes = null,
+    [property: Id(3)] double? Utilization = null)
+{
+    /// <summary>The figures as a run keeps them: a rate finite and from 0, memory from 0, utilisation from 0 to 1; anything else unknown.</summary>
+    public RunDeviceFigures Bounded() => this with
+    {
+        TokensPerS = TokensPerS is { } rate && double.IsFinite(rate) && rate >= 0 ? rate : null,
+        MemoryBytes = MemoryBytes is < 0 ? null : MemoryBytes,
+        Utilization = Utilization is { } busy && busy is >= 0 and <= 1 ? busy : null,
+    };
+
+    /// <summary>Whether a line's devices may be kept: 1 to <paramref name="devices"/> of them, each named once by a device id a node may give.</summary>
+    public static bool Fit(IReadOnlyList<RunDeviceFigures?> figures, int devices) =>
+        figures.Count >= 1 && figures.Count <= devices
+        && figures.All(f => f is not null && !string.IsNullOrEmpty(f.Id) && f.Id.Length <= Pool.PoolRules.DeviceIdMaxLength)
+        && figures.Select(f => f!.Id).Distinct(StringComparer.Ordinal).Count() == figures.Count;
 }
 
 /// <summary>Device time an idea's runs have used: information about cost, never a quota.</summary>

@@ -74,7 +74,7 @@ public sealed class RunGrain(IDocumentStore store, TimeProvider clock, IGrainFac
                 var bound = bounds.Value.MaxMetricsLinesPerRun;
                 return RunMetricsBound.Keeps(evaluation, report.Step, run.TotalSteps, seen.MetricsLines, evaluation ? seen.LastEvalStep : seen.LastTrainStep, bound)
                     ? new RunProgressed(Id, report.Step, Finite(report.Loss), Finite(report.ValLoss), Finite(report.TokensPerS), Finite(report.ExpertLoadMaxOverMean),
-                        now, report.Figures?.Bounded())
+                        now, report.Figures?.Bounded(run.Devices))
                     : null;
             case RunReportKind.Checkpointed when report.Checkpoint is not null && report.Step > seen.CheckpointStep:
                 return new RunCheckpointed(Id, report.Step, report.Checkpoint, now);

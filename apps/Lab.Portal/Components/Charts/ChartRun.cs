@@ -11,4 +11,7 @@ public static class ChartMetrics
     public const string GradNorm = "gradNorm";
     public const string Throughput = "throughput";
     public const string ExpertLoad = "load";
+
+    /// <summary>Tokens/s of each of a run's devices (one run only).</summary>
+    public const string DeviceThroughput = "devices";
 }
