@@ -85,7 +85,8 @@ public static class KnowledgeBench
             await PauseNoteIndexAsync(store, paused: false, cancellationToken);
             appended += unindexed;
 
-            var batched = Math.Max(0, entries - appended);
+            // At least one batch, so that batched appends are measured even when the writes above filled the lab.
+            var batched = Math.Max(BatchSize, entries - appended);
             progress.Report($"Appending {batched} more entries in batches of {BatchSize} (ideas, notes of a few KB, insights)");
             var fill = Stopwatch.StartNew();
             await AppendInBatchesAsync(store, author, text, batched, progress, cancellationToken);
