@@ -177,7 +177,10 @@ public static partial class KnowledgeSearch
         return command;
     }
 
-    /// <summary>The statement that finds what the lab's words <paramref name="words"/> could have meant; null when none is long enough to correct (tests look at its plan).</summary>
+    /// <summary>
+    /// The statement that finds the lab's words that a query's <paramref name="words"/> could have meant; null when none
+    /// is long enough to be corrected (tests look at its plan).
+    /// </summary>
     internal static NpgsqlCommand? CandidatesCommand(NpgsqlConnection connection, NpgsqlTransaction? transaction, string[] words)
     {
         var variants = new List<string>();
