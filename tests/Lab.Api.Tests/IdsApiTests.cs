@@ -115,6 +115,25 @@ public sealed class IdsApiTests(ApiFixture api)
     }
 
     [Fact]
+    public async Task A_run_is_found_by_the_end_of_its_id_as_the_portal_shows_it_and_only_a_run()
+    {
+        var idea = await IdeaAsync("Run endings");
+        var run = (await Created(api.Http.PostAsJsonAsync("/api/v1/runs", new { ideaId = idea, config = new { preset = "tiny", training = new { steps = 10 } } })))
+            .GetProperty("id").GetGuid();
+        var ending = run.ToString("N")[^8..];
+
+        Assert.Equal(run, (await Ok(api.Http.GetAsync($"/api/v1/runs/{ending}"))).GetProperty("id").GetGuid());
+        Assert.Equal(run, (await Ok(api.Http.GetAsync($"/api/v1/ids/{ending}?kind=run"))).GetProperty("id").GetGuid());
+        Assert.Equal(run, (await Ok(api.Http.GetAsync($"/api/v1/ids/{run.ToString("N")[^12..].ToUpperInvariant()}"))).GetProperty("id").GetGuid());
+
+        using var notAnIdea = await api.Http.GetAsync($"/api/v1/ideas/{idea.ToString("N")[^8..]}");
+        Assert.Equal(HttpStatusCode.NotFound, notAnIdea.StatusCode);
+        using var none = await api.Http.GetAsync("/api/v1/runs/00000000");
+        Assert.Equal(HttpStatusCode.NotFound, none.StatusCode);
+        Assert.Equal("No run's id begins or ends with 00000000.", (await none.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+    }
+
+    [Fact]
     public async Task A_lookup_needs_a_token()
     {
         using var response = await api.Anonymous.GetAsync($"/api/v1/ids/{Start(api.MemberId, 8)}");

@@ -36,6 +36,11 @@ public sealed class ClientIdsTests(RunningLabFixture lab)
         Assert.True(runShown.ExitCode == 0, runShown.ToString());
         Assert.Equal(run, runShown.Json().GetProperty("id").GetGuid());
 
+        // A run as the portal's runs table names it: the last eight digits of its id.
+        var byEnding = await LabAsync("runs", "show", run.ToString("N")[^8..], "--json");
+        Assert.True(byEnding.ExitCode == 0, byEnding.ToString());
+        Assert.Equal(run, byEnding.Json().GetProperty("id").GetGuid());
+
         var listed = await LabAsync("runs", "list", "--idea", start, "--json");
         Assert.True(listed.ExitCode == 0, listed.ToString());
         Assert.Contains(listed.Json().GetProperty("items").EnumerateArray(), r => r.GetProperty("id").GetGuid() == run);

@@ -6,7 +6,7 @@ namespace Lab.Cli.Client;
 
 /// <summary>
 /// Ids as people type them: a whole id, or any start of one (at least four characters) that no other id of that kind
-/// begins with, as <c>lab ideas list</c> and the portal show them. A start is looked up through the API
+/// begins with, as <c>lab ideas list</c> shows them, and for a run the end of its id that the portal shows. A start is looked up through the API
 /// (<c>GET /api/v1/ids/{prefix}</c>); what cannot be used is refused with one sentence, and an ambiguous start with the
 /// ids it could mean.
 /// <code>
@@ -26,7 +26,9 @@ public static class Ids
 
     public static Argument<string> Argument(string kind) => new("id")
     {
-        Description = $"The {kind}'s id, or its first characters (4 or more) when no other {kind}'s id begins with them.",
+        Description = kind == Run
+            ? "The run's id, its first characters (4 or more) when no other run's id begins with them, or its last 8 as the portal shows them."
+            : $"The {kind}'s id, or its first characters (4 or more) when no other {kind}'s id begins with them.",
     };
 
     public static Option<string> Option(string name, string description, bool required = false) => new(name)
@@ -54,7 +56,7 @@ public static class Ids
         }
         catch (LabClientException e) when (e.Status == HttpStatusCode.NotFound)
         {
-            throw new ClientInputException($"No {kind}'s id begins with {text}.");
+            throw new ClientInputException(e.Detail ?? $"No {kind}'s id begins with {text}.");
         }
         catch (LabClientException e) when (e.Status == HttpStatusCode.Conflict)
         {

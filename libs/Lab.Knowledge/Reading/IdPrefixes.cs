@@ -11,11 +11,11 @@ using Marten.Linq.MatchesSql;
 namespace Lab.Knowledge.Reading;
 
 /// <summary>
-/// Things found by the start of their id. Ids are version 7 UUIDs, whose first twelve hexadecimal digits are the moment
-/// they were made: two ideas and a note written within a minute share their first eight digits, so a short id is only
-/// good while it is the start of exactly one id. A prefix of <c>n</c> digits is the range of ids from the prefix padded
-/// with zeros to the prefix padded with f's, which the documents' primary key finds directly (PostgreSQL orders uuids as
-/// their hexadecimal text reads).
+/// Things found by the start of their id, and runs by its end too (as the portal shows them). Ids are version 7 UUIDs,
+/// whose first twelve hexadecimal digits are the moment they were made: two ideas and a note written within a minute
+/// share their first eight digits, so a short id is only good while it is the start of exactly one id. A prefix of
+/// <c>n</c> digits is the range of ids from the prefix padded with zeros to the prefix padded with f's, which the
+/// documents' primary key finds directly (PostgreSQL orders uuids as their hexadecimal text reads).
 /// </summary>
 public static class IdPrefixes
 {
@@ -31,6 +31,13 @@ public static class IdPrefixes
     public const string Run = "run";
     public const string Researcher = "researcher";
     public const string Dataset = "dataset";
+
+    /// <summary>
+    /// How the portal names a run: the last eight digits of its id, which are random where the first ones are the moment
+    /// it was made (shared by runs submitted together). A run is found by the end of its id too (8 to 12 digits, as the
+    /// id's last group is written), when no id begins with the digits.
+    /// </summary>
+    public const int ShortestRunEnding = 8;
 
     /// <summary>The kinds of things an id can be looked up as.</summary>
     public static readonly IReadOnlyList<string> Kinds = [Idea, Note, Insight, Run, Researcher, Dataset];
@@ -54,6 +61,13 @@ public static class IdPrefixes
         from = Guid.ParseExact(digits.PadRight(32, '0'), "N");
         to = Guid.ParseExact(digits.PadRight(32, 'f'), "N");
         return true;
+    }
+
+    /// <summary>Whether <paramref name="text"/> can be the end of a run's id as the portal shows it (8 to 12 hexadecimal digits); its digits.</summary>
+    public static bool TryParseRunEnding(string? text, out string digits)
+    {
+        digits = text?.Trim().ToLowerInvariant() ?? "";
+        return digits.Length is >= ShortestRunEnding and <= 12 && digits.All(char.IsAsciiHexDigit);
     }
 
     /// <summary>
@@ -87,13 +101,21 @@ public static class IdPrefixes
                 _ => throw new ArgumentException($"There is no kind '{wanted}'.", nameof(kind)),
             });
         }
+        if (found.Count == 0 && (kind is null or Run) && TryParseRunEnding(prefix, out var ending))
+        {
+            found.AddRange(await RunsAsync(session, session.Query<RunSummary>()
+                .Where(r => r.MatchesSql("right(replace(id::text, '-', ''), ?) = ?", ending.Length, ending)).OrderBySql("id desc"), take, cancellationToken));
+        }
         return [.. found.OrderByDescending(m => m.Id).Take(take)];
     }
 
     /// <summary>Runs are named as their knowledge entry names them when they have finished, else by their idea and status.</summary>
-    private static async Task<IEnumerable<IdMatch>> RunsAsync(IQuerySession session, Guid from, Guid to, int take, CancellationToken cancellationToken)
+    private static Task<IEnumerable<IdMatch>> RunsAsync(IQuerySession session, Guid from, Guid to, int take, CancellationToken cancellationToken) =>
+        RunsAsync(session, InRange<RunSummary>(session, from, to), take, cancellationToken);
+
+    private static async Task<IEnumerable<IdMatch>> RunsAsync(IQuerySession session, IQueryable<RunSummary> found, int take, CancellationToken cancellationToken)
     {
-        var runs = await InRange<RunSummary>(session, from, to).Select(r => new { r.Id, r.IdeaId, r.Status, r.Step, r.TotalSteps }).Take(take).ToListAsync(cancellationToken);
+        var runs = await found.Select(r => new { r.Id, r.IdeaId, r.Status, r.Step, r.TotalSteps }).Take(take).ToListAsync(cancellationToken);
         if (runs.Count == 0)
         {
             return [];

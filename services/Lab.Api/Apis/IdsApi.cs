@@ -9,14 +9,15 @@ namespace Lab.Api.Apis;
 /// <summary>
 /// Ids and their starts. Every lookup of one thing (<c>GET /ideas/{id}</c>, <c>/notes/{id}</c>, <c>/insights/{id}</c>,
 /// <c>/runs/{id}</c>, <c>/researchers/{id}</c>) takes a whole id or any start of one that is the start of exactly one
-/// id; <c>GET /ids/{prefix}</c> says what a start names, for clients (the <c>lab</c> command) that then act on the whole id.
+/// id, and a run also the end of its id as the portal shows it (<see cref="IdPrefixes.ShortestRunEnding"/> digits or
+/// more); <c>GET /ids/{prefix}</c> says what a start names, for clients (the <c>lab</c> command) that then act on the whole id.
 /// </summary>
 public static class IdsApi
 {
     public static IEndpointRouteBuilder MapIdsApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/v1/ids/{prefix}", ResolveId).WithTags("Knowledge").WithName(nameof(ResolveId))
-            .WithSummary("What an id, or the start of one (4 or more hexadecimal digits), names: its kind, whole id and title; an ambiguous start is refused (409) with the candidates");
+            .WithSummary("What an id, or the start of one (4 or more hexadecimal digits), names: its kind, whole id and title; a run also by the last 8 to 12 digits the portal shows; an ambiguous start is refused (409) with the candidates");
         return app;
     }
 
@@ -63,7 +64,9 @@ public static class IdLookup
         var found = await IdPrefixes.FindAsync(session, text.Trim(), kind, cancellationToken);
         return found.Count switch
         {
-            0 => (null, Problems.NotFound($"No {what}'s id begins with {text.Trim()}.")),
+            0 => (null, Problems.NotFound(kind == IdPrefixes.Run && IdPrefixes.TryParseRunEnding(text, out _)
+                ? $"No run's id begins or ends with {text.Trim()}."
+                : $"No {what}'s id begins with {text.Trim()}.")),
             1 => (found[0], null),
             _ => (null, Ambiguous(text.Trim(), what, found)),
         };
