@@ -19,7 +19,7 @@ public static class RunsCommand
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
     };
 
-    public static Command Create() => new("runs", "Put training runs for an idea on the shared pool, list them, follow them, name and tag them, cancel and resume them.")
+    public static Command Create() => new("runs", "Put training runs for an idea on the shared pool, list them, follow them, download their checkpoints and logs, name and tag them, cancel and resume them.")
     {
         Submit(),
         List(),
@@ -31,6 +31,7 @@ public static class RunsCommand
             (lab, run, cancellationToken) => lab.ResumeRunAsync(run, cancellationToken),
             run => $"[green]Resumed[/] run {run.Id}: {Markup.Escape(run.History[^1].Detail)}"),
         Logs(),
+        Download(),
         Name(),
         Tag("tag", "Put tags on a run (its submitter or a member of its idea's team), e.g. lab runs tag ID baseline sweep-lr.",
             (lab, run, tags, cancellationToken) => lab.TagRunAsync(run, tags, cancellationToken)),
@@ -280,6 +281,131 @@ public static class RunsCommand
             return run.Status == RunStatus.Failed ? ClientConnection.Refused : 0;
         }));
         return command;
+    }
+
+    private static Command Download()
+    {
+        var id = Ids.Argument(Ids.Run);
+        var log = new Option<bool>("--log") { Description = "Its training log instead of its newest checkpoint." };
+        var output = new Option<string?>("--output", "-o") { Description = "The file to write, or a folder to write it into under the name the lab gives it (run-ID-step-N.ckpt, run-ID.log); the current folder when left out." };
+        var force = new Option<bool>("--force") { Description = "Replace a file of that name." };
+        var json = ClientOutput.JsonOption();
+        var command = new Command("download", "Download a run's newest checkpoint, as the training engine wrote it, or with --log its training log; nothing is left behind when it fails.")
+        {
+            id, log, output, force, json,
+        };
+        var connection = ClientConnection.AddTo(command);
+        command.SetAction((parse, cancellationToken) => connection.RunAsync(parse, async lab =>
+        {
+            var run = await Ids.ResolveAsync(lab, parse.GetValue(id)!, Ids.Run, cancellationToken);
+            var file = parse.GetValue(log) ? LabClient.RunFile.Log : LabClient.RunFile.Checkpoint;
+            var target = Path.GetFullPath(parse.GetValue(output) ?? ".");
+            var folder = Directory.Exists(target) ? target : Path.GetDirectoryName(target)!;
+            if (!Directory.Exists(folder))
+            {
+                throw new ClientInputException($"There is no folder {folder} to write into.");
+            }
+            if (!Directory.Exists(target) && File.Exists(target) && !parse.GetValue(force))
+            {
+                throw new ClientInputException($"{target} is there already; give --force to replace it, or --output another name.");
+            }
+            // Into a file of its own beside the target, moved into place once whole: a failed download leaves nothing.
+            var partial = Path.Combine(folder, $".lab-download-{Guid.NewGuid():N}.part");
+            try
+            {
+                string offered;
+                long bytes;
+                await using (var written = new CountingStream(File.Create(partial)))
+                {
+                    var what = file == LabClient.RunFile.Log ? "training log" : "newest checkpoint";
+                    offered = parse.GetValue(json)
+                        ? await lab.DownloadRunFileAsync(run, file, written, cancellationToken)
+                        : await AnsiConsole.Status().StartAsync($"Downloading run {run}'s {what}", async status =>
+                        {
+                            using var ticker = new Timer(_ => status.Status($"Downloading run {run}'s {what}: {Bytes(written.Count)}"), null, 500, 500);
+                            return await lab.DownloadRunFileAsync(run, file, written, cancellationToken);
+                        });
+                    bytes = written.Count;
+                }
+                // The name as the lab offers it, never a path of its own.
+                var name = Path.GetFileName(offered) is { Length: > 0 } plain && plain.IndexOfAny(Path.GetInvalidFileNameChars()) < 0 ? plain : $"run-{run}.bin";
+                var path = Directory.Exists(target) ? Path.Combine(target, name) : target;
+                if (File.Exists(path) && !parse.GetValue(force))
+                {
+                    throw new ClientInputException($"{path} is there already; give --force to replace it, or --output another name.");
+                }
+                File.Move(partial, path, overwrite: true);
+                if (parse.GetValue(json))
+                {
+                    ClientOutput.Json(new { run, file = file == LabClient.RunFile.Log ? "log" : "checkpoint", path, bytes });
+                    return 0;
+                }
+                AnsiConsole.MarkupLine($"[green]Downloaded[/] {Markup.Escape(path)} ({Bytes(bytes)})");
+                return 0;
+            }
+            finally
+            {
+                File.Delete(partial);
+            }
+        }));
+        return command;
+    }
+
+    private static string Bytes(long bytes) => bytes switch
+    {
+        < 1 << 20 => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1024.0:0.0} KB"),
+        < 1 << 30 => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1048576.0:0.0} MB"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1073741824.0:0.00} GB"),
+    };
+
+    /// <summary>A stream that counts what is written through it (for a download's progress).</summary>
+    private sealed class CountingStream(Stream inner) : Stream
+    {
+        private long _count;
+
+        public long Count => Interlocked.Read(ref _count);
+
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => inner.Length;
+        public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            inner.Write(buffer, offset, count);
+            Interlocked.Add(ref _count, count);
+        }
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            await inner.WriteAsync(buffer, cancellationToken);
+            Interlocked.Add(ref _count, buffer.Length);
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Flush() => inner.Flush();
+        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+            base.Dispose(disposing);
+        }
+
+        public override async ValueTask DisposeAsync()
+        {
+            await inner.DisposeAsync();
+            await base.DisposeAsync();
+        }
     }
 
     /// <summary>Prints the run's history entries after the first <paramref name="shown"/>; how many are shown now.</summary>
