@@ -328,7 +328,9 @@ public static class RunsCommand
                     bytes = written.Count;
                 }
                 // The name as the lab offers it, never a path of its own.
-                var name = Path.GetFileName(offered) is { Length: > 0 } plain && plain.IndexOfAny(Path.GetInvalidFileNameChars()) < 0 ? plain : $"run-{run}.bin";
+                var name = Path.GetFileName(offered) is { Length: > 0 } plain and not ("." or "..") && plain.IndexOfAny(Path.GetInvalidFileNameChars()) < 0
+                    ? plain
+                    : $"run-{run}.bin";
                 var path = Directory.Exists(target) ? Path.Combine(target, name) : target;
                 if (File.Exists(path) && !parse.GetValue(force))
                 {
