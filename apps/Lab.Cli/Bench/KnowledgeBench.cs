@@ -6,6 +6,7 @@ using Lab.Contracts;
 using Lab.Contracts.Ideas;
 using Lab.Contracts.Knowledge;
 using Lab.Contracts.Researchers;
+using Lab.Contracts.Runs;
 using Lab.Hosting;
 using Lab.Knowledge.Notes;
 using Lab.Knowledge.Reading;
@@ -38,7 +39,7 @@ public sealed record KnowledgeBenchResult(
 /// through the real write path (a grain, Marten, the inline projections and the search index, one event a transaction),
 /// with the processor time each costs in Lab's process and in PostgreSQL, and again without the search index's upkeep,
 /// the same events appended in batches, a projection rebuilt from the event log, and search over at least the asked
-/// number of entries of realistic sizes (ideas of a few hundred characters, notes of a few KB, insights).
+/// number of entries of realistic sizes (ideas of a few hundred characters, notes of a few KB, insights, finished runs).
 /// </summary>
 public static class KnowledgeBench
 {
@@ -171,26 +172,42 @@ public static class KnowledgeBench
         return (all.Count, all, clock.Elapsed.TotalSeconds);
     }
 
-    /// <summary>Ideas, notes and insights in the proportions a lab writes them (1 : 6 : 1), each in a stream of its own.</summary>
+    /// <summary>
+    /// Ideas, notes, insights and finished runs in the proportions a lab writes them (2 : 12 : 1 : 1), each in a stream
+    /// of its own; a run for an idea of an earlier batch, so that its knowledge entry has the idea's title.
+    /// </summary>
     private static async Task AppendInBatchesAsync(IDocumentStore store, Guid author, TextMaker text, int count, IProgress<string> progress, CancellationToken cancellationToken)
     {
         var now = DateTimeOffset.UtcNow;
+        var random = new Random(11);
+        var earlierIdea = Guid.Empty;
         for (var done = 0; done < count;)
         {
             await using var session = store.LightweightSession();
             var batch = Math.Min(BatchSize, count - done);
+            var idea = earlierIdea;
             for (var i = 0; i < batch; i++, done++)
             {
                 var id = Guid.CreateVersion7();
-                object written = (done % 8) switch
+                object[] written = (done % 16) switch
                 {
-                    0 => new IdeaProposed(id, text.Title(), text.Body(150, 500), now, author, text.Body(0, 200)),
-                    7 => new InsightPublished(id, author, text.Body(60, 300), text.Body(200, 1200), [], null, now),
-                    _ => new NoteWritten(id, author, text.Title(), text.Body(1000, 4000), AttachmentKind.Lab, null, now),
+                    0 or 8 => [new IdeaProposed(id, text.Title(), text.Body(150, 500), now, author, text.Body(0, 200))],
+                    7 => [new InsightPublished(id, author, text.Body(60, 300), text.Body(200, 1200), [], null, now)],
+                    15 when earlierIdea != Guid.Empty =>
+                    [
+                        new RunSubmitted(id, earlierIdea, author, $$"""{"preset":"tiny","training":{"steps":200,"seed":{{random.Next(1, 1000)}}}}""", 200, 1, null, now),
+                        new RunFinished(id, new RunOutcome(200, 2 + random.NextDouble(), 2.1 + random.NextDouble(), 15_000, 1.5, 1.2, $"step-{200:D8}.ckpt"), now),
+                    ],
+                    _ => [new NoteWritten(id, author, text.Title(), text.Body(1000, 4000), AttachmentKind.Lab, null, now)],
                 };
+                if (written[0] is IdeaProposed)
+                {
+                    idea = id;
+                }
                 session.Events.StartStream(id, written);
             }
             await session.SaveChangesAsync(cancellationToken);
+            earlierIdea = idea;
             if (done % 10_000 < BatchSize)
             {
                 progress.Report($"  {done} of {count}");
