@@ -195,7 +195,7 @@ public static class KnowledgeBench
                     7 => [new InsightPublished(id, author, text.Body(60, 300), text.Body(200, 1200), [], null, now)],
                     15 when earlierIdea != Guid.Empty =>
                     [
-                        new RunSubmitted(id, earlierIdea, author, $$"""{"preset":"tiny","training":{"steps":200,"seed":{{random.Next(1, 1000)}}}}""", 200, 1, null, now),
+                        new RunSubmitted(id, earlierIdea, author, "{\"preset\":\"tiny\",\"training\":{\"steps\":200,\"seed\":" + random.Next(1, 1000).ToString(System.Globalization.CultureInfo.InvariantCulture) + "}}", 200, 1, null, now),
                         new RunFinished(id, new RunOutcome(200, 2 + random.NextDouble(), 2.1 + random.NextDouble(), 15_000, 1.5, 1.2, $"step-{200:D8}.ckpt"), now),
                     ],
                     _ => [new NoteWritten(id, author, text.Title(), text.Body(1000, 4000), AttachmentKind.Lab, null, now)],
