@@ -95,6 +95,28 @@ public sealed class CpuSlicesTests(ITestOutputHelper output)
                 slices.Add(perDevice[0].GetProperty("id").GetString()!);
             }
             Assert.Equal(["cpu:0", "cpu:1"], slices.Order());
+
+            // A run that leases both slices trains on both, data parallel, and its log names each device's share.
+            using var both = await ada.Http.PostAsJsonAsync("/api/v1/runs", new
+            {
+                ideaId = await IdeaAsync(ada.Http, "Two replicas agree"),
+                devices = 2,
+                config = new { preset = "tiny", training = new { steps = 40, log_every = 10, eval_every = 40, checkpoint_every = 40 } },
+            });
+            Assert.Equal(HttpStatusCode.Created, both.StatusCode);
+            var pair = (await both.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+            var finished = await Polling.UntilAsync(operator_, $"/api/v1/runs/{pair}", r => r.GetProperty("status").GetString() is "Finished" or "Failed" or "Cancelled",
+                "the two-device run ended", TimeSpan.FromMinutes(3));
+            Assert.True(finished.GetProperty("status").GetString() == "Finished", finished.GetRawText());
+            var environment = new Dictionary<string, string?> { ["LAB_CONFIG"] = Path.Combine(folder, "lab.json"), ["LAB_TOKEN"] = (await File.ReadAllTextAsync(tokenFile)).Trim() };
+            var logs = await LabCommand.RunAsync(["runs", "logs", pair.ToString(), "--url", lab.Url], environment);
+            Assert.True(logs.ExitCode == 0, logs.ToString());
+            Assert.Contains("devices cpu:0 ", logs.Stdout, StringComparison.Ordinal);
+            Assert.Contains(", cpu:1 ", logs.Stdout, StringComparison.Ordinal);
+            var json = await LabCommand.RunAsync(["runs", "logs", pair.ToString(), "--json", "--url", lab.Url], environment);
+            var training = json.JsonLines().Where(l => l.TryGetProperty("kind", out var k) && k.GetString() == "train").ToList();
+            Assert.NotEmpty(training);
+            Assert.All(training, l => Assert.Equal(["cpu:0", "cpu:1"], l.GetProperty("perDevice").EnumerateArray().Select(d => d.GetProperty("id").GetString()).Order()));
         }
         finally
         {
@@ -102,12 +124,17 @@ public sealed class CpuSlicesTests(ITestOutputHelper output)
         }
     }
 
-    private static async Task<Guid> SubmitAsync(HttpClient member, string title)
+    private static async Task<Guid> IdeaAsync(HttpClient member, string title)
     {
         using var idea = await member.PostAsJsonAsync("/api/v1/ideas",
             new { title = $"{title} {Guid.NewGuid().ToString("N")[..6]}", hypothesis = "It trains as well for less compute." });
         Assert.Equal(HttpStatusCode.Created, idea.StatusCode);
-        var ideaId = (await idea.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        return (await idea.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+    }
+
+    private static async Task<Guid> SubmitAsync(HttpClient member, string title)
+    {
+        var ideaId = await IdeaAsync(member, title);
         using var run = await member.PostAsJsonAsync("/api/v1/runs", new
         {
             ideaId,

@@ -422,7 +422,7 @@ public static class RunsCommand
 
     private static RunLogLine Progress(RunMetricsLine line, int totalSteps) => new(line.At, "progress", null, line.Step, totalSteps, line.Loss, line.ValLoss,
         line.TokensPerS, line.ValLoss is null ? "train" : "eval", line.LearningRate, line.GradNorm, line.AuxLoss, line.MtpLoss, line.ModelGflopsPerS,
-        line.ExpertLoadMaxOverMean, line.ExpertLoadCv, line.Tokens, line.ExpertLoad, line.ExpertAffinity);
+        line.ExpertLoadMaxOverMean, line.ExpertLoadCv, line.Tokens, line.ExpertLoad, line.ExpertAffinity, line.PerDevice);
 
     /// <summary>
     /// One line of <c>lab runs logs</c>: an entry of the run's history, or a line of its progress (<paramref name="Kind"/>
@@ -431,7 +431,8 @@ public static class RunsCommand
     private sealed record RunLogLine(DateTimeOffset At, string Event, string? Detail, int? Step = null, int? TotalSteps = null,
         double? Loss = null, double? ValLoss = null, double? TokensPerS = null, string? Kind = null, double? LearningRate = null, double? GradNorm = null,
         double? AuxLoss = null, double? MtpLoss = null, double? ModelGflopsPerS = null, double? ExpertLoadMaxOverMean = null, double? ExpertLoadCv = null,
-        long? Tokens = null, IReadOnlyList<IReadOnlyList<double>>? ExpertLoad = null, IReadOnlyDictionary<string, IReadOnlyList<double>>? ExpertAffinity = null);
+        long? Tokens = null, IReadOnlyList<IReadOnlyList<double>>? ExpertLoad = null, IReadOnlyDictionary<string, IReadOnlyList<double>>? ExpertAffinity = null,
+        IReadOnlyList<RunDeviceFigures>? PerDevice = null);
 
     private static void PrintText(RunLogLine line)
     {
@@ -463,6 +464,12 @@ public static class RunsCommand
             if (line.ExpertLoad is { Count: > 0 } layers)
             {
                 text.Append(" (per layer ").AppendJoin(" ", layers.Select(l => l.Count == 0 ? "-" : (l.Max() * l.Count).ToString("0.00", CultureInfo.InvariantCulture))).Append(')');
+            }
+            if (line.PerDevice is { Count: > 1 } devices)
+            {
+                // Several devices (data parallel): each one's share of the rate and the memory it holds.
+                text.Append("  devices ").AppendJoin(", ", devices.Select(d => $"{d.Id} {Number(d.TokensPerS)} tokens/s"
+                    + (d.MemoryBytes is { } memory ? FormattableString.Invariant($" {memory / 1048576.0:0} MB") : "")));
             }
         }
         AnsiConsole.WriteLine(text.ToString());
