@@ -126,9 +126,10 @@ public sealed class SearchIndexTests(GrainClusterFixture lab)
         // Before the vocabulary has statistics (a young lab), "word = variant" went through the trigram index, over a
         // millisecond for each of a word's hundreds of variants: a misspelt word took a second.
         var ada = await Members.JoinAsync(lab.Client, "ada");
-        var written = Letters();
+        // Two different first letters, so that swapping them makes a typing mistake.
+        var written = "ab" + Letters();
         await lab.Client.GetGrain<INoteGrain>(Guid.CreateVersion7()).Write(new WriteNote("Words", $"The {written} layer."), ada);
-        var typed = written[1].ToString() + written[0] + written[2..];
+        var typed = "ba" + written[2..];
 
         await using var connection = lab.Store.Storage.Database.CreateConnection();
         await connection.OpenAsync();
