@@ -305,9 +305,16 @@ public static class RunsCommand
             {
                 throw new ClientInputException($"There is no folder {folder} to write into.");
             }
-            if (!Directory.Exists(target) && File.Exists(target) && !parse.GetValue(force))
+            void RefuseToReplace(string path)
             {
-                throw new ClientInputException($"{target} is there already; give --force to replace it, or --output another name.");
+                if (File.Exists(path) && !parse.GetValue(force))
+                {
+                    throw new ClientInputException($"{path} is there already; give --force to replace it, or --output another name.");
+                }
+            }
+            if (!Directory.Exists(target))
+            {
+                RefuseToReplace(target); // before downloading, where the name is known already
             }
             // Into a file of its own beside the target, moved into place once whole: a failed download leaves nothing.
             var partial = Path.Combine(folder, $".lab-download-{Guid.NewGuid():N}.part");
@@ -332,10 +339,7 @@ public static class RunsCommand
                     ? plain
                     : $"run-{run}.bin";
                 var path = Directory.Exists(target) ? Path.Combine(target, name) : target;
-                if (File.Exists(path) && !parse.GetValue(force))
-                {
-                    throw new ClientInputException($"{path} is there already; give --force to replace it, or --output another name.");
-                }
+                RefuseToReplace(path);
                 File.Move(partial, path, overwrite: true);
                 if (parse.GetValue(json))
                 {
